@@ -1,0 +1,154 @@
+"""Reading documents from folders, files and JSON Lines; bad input reported."""
+
+import json
+import os
+from datetime import datetime
+
+import pytest
+
+from zhen.corpus import CorpusReader, read_corpus
+from zhen.errors import CorpusError
+
+from .conftest import SAMPLE, write_record
+
+
+def test_seed_document_fields():
+    docs, problems = read_corpus([SAMPLE / "seed"])
+    assert problems == []
+    (doc,) = docs
+    assert doc.id == "000_3fddcb5e1127a706"
+    assert doc.batch == "seed"
+    assert doc.title.startswith("商务部办公厅 市场监管总局办公厅")
+    assert doc.html is None
+    assert doc.english_summary.startswith("The General Office of the Ministry of Commerce")
+    assert doc.date_value == datetime(2023, 1, 31)
+    assert doc.captured == datetime(2023, 1, 31, 3, 27, 46)
+    assert doc.url == ("http://www.mofcom.gov.cn/article/zwgk/gkzcfb/202301/"
+                       "20230103380929.shtml")
+    assert doc.archive_url.startswith("https://web.archive.org/web/20230131080211/")
+    assert doc.site == "www.mofcom.gov.cn"
+    assert doc.resulting_text.endswith("商务部办公厅   市场监管总局办公厅 2023年1月19日")
+
+
+def test_plain_url_has_no_capture_time(tmp_path):
+    write_record(tmp_path / "b", "x", title="t", input_url="https://law.moj.gov.tw/a?p=1")
+    (doc,), _ = read_corpus([tmp_path])
+    assert doc.captured is None
+    assert doc.url == "https://law.moj.gov.tw/a?p=1"
+    assert doc.site == "law.moj.gov.tw"
+    assert doc.batch == "b"
+
+
+def test_content_hash_follows_content(tmp_path):
+    path = write_record(tmp_path, "x", title="一", resulting_text="正文")
+    first = read_corpus([path])[0][0].content_hash
+    assert read_corpus([path])[0][0].content_hash == first
+    write_record(tmp_path, "x", title="一", resulting_text="正文改")
+    assert read_corpus([path])[0][0].content_hash != first
+
+
+def test_batch_is_folder_relative_to_root_and_order_is_deterministic(tmp_path):
+    for batch in ("batch-002", "batch-001"):
+        for name in ("b", "a"):
+            write_record(tmp_path / "twlaw" / batch, f"{batch}-{name}", title=name)
+    docs, _ = read_corpus([tmp_path])
+    assert [(d.batch, d.id) for d in docs] == [
+        ("twlaw/batch-001", "batch-001-a"), ("twlaw/batch-001", "batch-001-b"),
+        ("twlaw/batch-002", "batch-002-a"), ("twlaw/batch-002", "batch-002-b")]
+
+
+def test_bom_and_crlf(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes("\ufefftitle: 标题\r\nresulting_text: 正文\r\n第二行\r\n".encode("utf-8"))
+    (doc,), problems = read_corpus([path])
+    assert doc.title == "标题" and doc.resulting_text == "正文\n第二行"
+    assert problems == []
+
+
+def test_gb18030_is_read_with_a_warning(tmp_path):
+    path = tmp_path / "gb.txt"
+    path.write_bytes("title: 中华人民共和国\n".encode("gb18030"))
+    (doc,), problems = read_corpus([path])
+    assert doc.title == "中华人民共和国"
+    assert [str(p) for p in problems] == [f"{path}:1: warning: not UTF-8; read as GB18030"]
+
+
+def _bad_inputs(folder):
+    write_record(folder, "good", title="好")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "nokey.txt").write_text("just text\n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"title: x\x00\x01\x02")
+    (folder / "undecodable.txt").write_bytes(b"title: \xff\xfe\xfd\xff\n")
+    (folder / "huge.txt").write_text("title: t\nresulting_text: " + "x" * 50, encoding="utf-8")
+    (folder / "baddate.txt").write_text("title: t\ndate: 2023-02-30\n", encoding="utf-8")
+
+
+def test_each_bad_input_gives_one_clear_problem_and_the_rest_is_read(tmp_path):
+    _bad_inputs(tmp_path)
+    docs, problems = read_corpus([tmp_path], max_field_chars=40)
+    assert sorted(d.id for d in docs) == ["baddate", "good"]
+    assert [str(p).replace(str(tmp_path) + os.sep, "") for p in problems] == [
+        "baddate.txt:2: warning: bad date '2023-02-30'; expected YYYY-MM-DD[ hh:mm:ss]; "
+        "the document is kept without a date",
+        "binary.txt: error: binary content (NUL bytes), not a record",
+        "empty.txt: error: empty file",
+        "huge.txt:2: error: field 'resulting_text' holds 50 characters, over the limit of 40",
+        "nokey.txt:1: warning: text before the first key is ignored",
+        "nokey.txt:1: error: no known key found; expected lines such as 'title: ...'",
+        "undecodable.txt:1: error: not UTF-8 (nor GB18030) text",
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file(tmp_path):
+    path = write_record(tmp_path, "locked", title="t")
+    path.chmod(0)
+    _, problems = read_corpus([tmp_path])
+    assert "cannot read" in problems[0].message
+
+
+def test_unreadable_file_is_reported(tmp_path, monkeypatch):
+    path = write_record(tmp_path, "locked", title="t")
+    write_record(tmp_path, "ok", title="t")
+    real = type(path).read_bytes
+
+    def deny(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(type(path), "read_bytes", deny)
+    docs, problems = read_corpus([tmp_path])
+    assert [d.id for d in docs] == ["ok"]
+    assert [str(p) for p in problems] == [f"{path}: error: cannot read: Permission denied"]
+
+
+def test_duplicate_ids_later_batch_wins(tmp_path):
+    early = write_record(tmp_path / "batch-001", "same", title="旧")
+    later = write_record(tmp_path / "batch-002", "same", title="新")
+    docs, problems = read_corpus([tmp_path])
+    assert [(d.title, d.batch) for d in docs] == [("新", "batch-002")]
+    assert [str(p) for p in problems] == [
+        f"{early}: warning: duplicate id 'same': {later} (the later batch) wins"]
+
+
+def test_jsonl(tmp_path):
+    path = tmp_path / "c.jsonl"
+    lines = [json.dumps({"id": "a", "title": "甲", "date": "1996-10-03 00:00:00"},
+                        ensure_ascii=False),
+             "{not json", json.dumps({"title": "no id"}), "",
+             json.dumps({"id": "b", "translated_title": "B", "html": "nan"})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    docs, problems = read_corpus([path])
+    assert [(d.id, d.title, d.translated_title, d.html) for d in docs] == [
+        ("a", "甲", None, None), ("b", None, "B", None)]
+    assert docs[0].date_value == datetime(1996, 10, 3)
+    assert docs[0].batch == "c"
+    assert [str(p) for p in problems] == [
+        f"{path}:2: error: invalid JSON: Expecting property name enclosed in double quotes",
+        f"{path}:3: error: a JSON object with an 'id' is required"]
+
+
+def test_missing_path_is_a_corpus_error(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        CorpusReader([tmp_path / "nope"]).sources()

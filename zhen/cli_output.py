@@ -1,0 +1,83 @@
+"""How the CLI shows results, documents and problems on a terminal.
+
+Snippets arrive as HTML (escaped text with ``<mark>`` around matches); here
+the marks become colour and the text is unescaped. click drops the colour
+when output is not a terminal.
+"""
+
+import re
+from html import unescape
+
+import click
+
+from .records import KEYS
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def marked(html):
+    """Terminal text for an HTML snippet: matches bold and coloured."""
+    out, at = [], 0
+    for match in _MARK.finditer(html):
+        out.append(unescape(html[at:match.start()]))
+        out.append(click.style(unescape(match.group(1)), fg="red", bold=True))
+        at = match.end()
+    out.append(unescape(html[at:]))
+    return "".join(out)
+
+
+def print_problems(problems):
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def print_results(result):
+    if result.message:
+        click.echo(result.message)
+    if result.total == 0:
+        return
+    first = (result.page - 1) * result.limit + 1
+    last = first + len(result.hits) - 1
+    click.echo(f"{result.total} results ({first}-{last} shown, page "
+               f"{result.page} of {result.pages}, {result.took_ms:.0f} ms)")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    for number, hit in enumerate(result.hits, start=first):
+        _print_hit(number, hit)
+
+
+def _print_hit(number, hit):
+    h = hit.highlights
+    click.echo("")
+    click.echo(f"{number}. " + marked(h.get("title", hit.title or hit.id)))
+    if "title_en" in h:
+        click.echo("   " + marked(h["title_en"]))
+    facts = [x for x in (hit.date, hit.site, hit.url) if x]
+    click.echo("   " + " · ".join(facts))
+    for label, name in (("zh", "body"), ("en", "body_en"), ("en", "summary_en")):
+        if name in h and (name in hit.matched or name != "summary_en"):
+            click.echo(f"   {label}: " + marked(h[name]))
+    click.echo(f"   id: {hit.id}")
+
+
+def print_document(record):
+    click.echo(f"id: {record['id']}")
+    click.echo(f"batch: {record['batch']}")
+    for key in KEYS:
+        value = record.get(key)
+        click.echo(f"{key}: {'nan' if value is None else value}")
+    for key in ("url", "archive_url", "site", "captured"):
+        if record.get(key):
+            click.echo(f"{key}: {record[key]}")
+
+
+def print_stats(data):
+    click.echo(f"index: {data['index']} ({data['generation']})")
+    click.echo(f"documents: {data['documents']}")
+    for batch, count in data["batches"].items():
+        click.echo(f"  {batch}: {count}")
+    click.echo(f"updated: {data['updated'] or data['created']}")
+    click.echo(f"size: {data['size_bytes'] / 1e6:.1f} MB in "
+               f"{data['segments']} segments")
+    for key, value in data["settings"].items():
+        click.echo(f"{key}: {value}")

@@ -1,0 +1,161 @@
+"""Query-time analysis: the parsed query tree to Whoosh queries.
+
+This is the query half of the analysis pipeline (index time is
+:mod:`zhen.analysis`). A Chinese word must *occur* in a document, as a
+substring: it becomes a phrase of character bigrams on the recall fields
+(``*_x``), scored further by jieba's words on the word fields when they
+match, so a multi-word query never turns into an AND of every overlapping
+sub-word. An English word matches its Snowball stem on the word fields or
+the exact word on the recall fields; quoted phrases run on the exact recall
+fields, stop words included.
+"""
+
+from datetime import datetime
+
+from whoosh import query as wq
+
+from . import settings
+from .analysis import (ENGLISH_STOP_WORDS, SENTENCE_CHARS, han_bigrams, han_words,
+                       script_runs, stem)
+from .normalize import normalize
+from .query import And, DateRange, Filter, Not, Or, Phrase, Term
+from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
+
+COORDINATION_BONUS = 1000.0
+SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
+                "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
+
+
+class Compiler:
+    """Turns a query tree into a Whoosh query with the configured weights."""
+
+    def __init__(self, userdict=None, weights=None, recall_weight=None):
+        self.userdict = userdict
+        self.weights = weights or settings.field_weights()
+        self.recall = settings.get("weight_recall", recall_weight)
+
+    def compile(self, node, loose=False):
+        """``loose`` joins words with OR (ranked by how many match) instead
+        of AND; it is the fallback for questions and for no strict match."""
+        if isinstance(node, Term):
+            return self.term(node.text, node.scope, loose)
+        if isinstance(node, Phrase):
+            return self.phrase(node.text, node.scope)
+        if isinstance(node, Filter):
+            return self.filter(node)
+        if isinstance(node, Not):
+            return wq.AndNot(wq.Every(), self.compile(node.child))
+        if isinstance(node, Or):
+            return wq.Or([self.compile(c, loose) for c in node.children])
+        return self._join(node.children, loose)
+
+    def _join(self, children, loose):
+        """AND (or, when loose, a ranked OR) of the children, with filters
+        and exclusions applied to the result."""
+        positives = [self.compile(c, loose) for c in children
+                     if not isinstance(c, (Not, Filter))]
+        filters = [self.filter(c) for c in children if isinstance(c, Filter)]
+        negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
+        if loose and len(positives) > 1:
+            positives = [wq.Or([_coordinated(p) for p in positives])]
+        required = positives + filters or [wq.Every()]
+        query = required[0] if len(required) == 1 else wq.And(required)
+        return wq.AndNot(query, wq.Or(negatives)) if negatives else query
+
+    def term(self, text, scope, loose=False):
+        norm = normalize(text).text
+        runs = [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
+        if not runs:
+            return wq.NullQuery
+        fields = SCOPE_FIELDS[scope]
+        if len(runs) > 1 and all(kind != "han" for kind, _ in runs):
+            return self._phrase_on(fields, [word for _, word in runs])
+        parts = [self._run(kind, run, fields, loose) for kind, run in runs]
+        if len(parts) == 1:
+            return parts[0]
+        return wq.Or([_coordinated(p) for p in parts]) if loose else wq.And(parts)
+
+    def _run(self, kind, run, fields, loose):
+        if kind == "han":
+            if loose or len(run) > SENTENCE_CHARS:
+                return self._sentence(run, fields)
+            return self._han_word(run, fields)
+        return self._latin_word(run, fields, kind == "word")
+
+    def _han_word(self, run, fields):
+        grams = han_bigrams(run)
+        required = wq.Or([_phrase_or_term(recall_field(f), grams,
+                                          self.weights[f] * self.recall)
+                          for f in fields])
+        words = [w for w, _, _ in han_words(run, self.userdict)]
+        bonus = wq.Or([_all_terms(f, words, self.weights[f]) for f in fields])
+        return wq.AndMaybe(required, bonus)
+
+    def _sentence(self, run, fields):
+        """A long Han stretch, e.g. a question: any of its words, ranked."""
+        words = [w for w, _, _ in han_words(run, self.userdict)]
+        picked = [w for w in words if len(w) > 1] or words
+        return wq.Or([self._han_word(w, fields) for w in dict.fromkeys(picked)])
+
+    def _latin_word(self, word, fields, is_word):
+        clauses = []
+        for f in fields:
+            if is_word and word not in ENGLISH_STOP_WORDS:
+                term = stem(word) if word.isalpha() else word
+                clauses.append(wq.Term(f, term, boost=self.weights[f]))
+            clauses.append(wq.Term(recall_field(f), word,
+                                   boost=self.weights[f] * self.recall))
+        return wq.Or(clauses)
+
+    def phrase(self, text, scope):
+        norm = normalize(text).text
+        runs = [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
+        words = []
+        for i, (kind, run) in enumerate(runs):
+            if kind == "han":
+                words.extend(han_bigrams(run))
+                if len(run) > 1 and i < len(runs) - 1:
+                    words.append(run[-1])  # keep positions aligned for what follows
+            else:
+                words.append(run)
+        if not words:
+            return wq.NullQuery
+        return self._phrase_on(SCOPE_FIELDS[scope], words)
+
+    def _phrase_on(self, fields, words):
+        return wq.Or([_phrase_or_term(recall_field(f), words, self.weights[f])
+                      for f in fields])
+
+    def filter(self, node):
+        if node.field == "date":
+            query = _date_range(node.value)
+        elif node.field == "site":
+            query = wq.Term("site_tags", node.value)
+        else:
+            query = wq.Term("batch_tags", node.value)
+        return query
+
+
+def _coordinated(query):
+    """``query`` plus a constant larger than any BM25 score it gives, so an
+    OR of such clauses ranks documents by how many clauses they match first,
+    then by relevance."""
+    return wq.AndMaybe(wq.ConstantScoreQuery(query, COORDINATION_BONUS), query)
+
+
+def _phrase_or_term(field, words, boost):
+    if len(words) == 1:
+        return wq.Term(field, words[0], boost=boost)
+    return wq.Phrase(field, words, boost=boost)
+
+
+def _all_terms(field, words, boost):
+    if len(words) == 1:
+        return wq.Term(field, words[0], boost=boost)
+    return wq.And([wq.Term(field, w, boost=boost) for w in words])
+
+
+def _date_range(value: DateRange):
+    start = value.start or datetime(1, 1, 1)
+    end = value.end or datetime(9999, 12, 31)
+    return wq.DateRange("date", start, end)

@@ -1,0 +1,253 @@
+"""Reading documents from folders, record files and JSON Lines files.
+
+:func:`read_corpus` turns input paths into :class:`Document` objects and a
+list of :class:`Problem` reports. A bad file is reported and skipped; it never
+stops the rest of the batch from being read.
+"""
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import settings
+from .errors import CorpusError
+from .records import KEYS, MISSING, Problem, parse_record
+
+_WAYBACK = re.compile(r"^(\d{14})/(.+)$")
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
+                 "%Y/%m/%d", "%Y%m%d", "%Y-%m-%dT%H:%M:%S")
+_SNIFF_BYTES = 8192
+
+
+@dataclass
+class Document:
+    """One bilingual document: the nine record fields plus derived facts."""
+
+    id: str
+    batch: str
+    path: str
+    html: str | None = None
+    title: str | None = None
+    resulting_text: str | None = None
+    input_url: str | None = None
+    returned_url: str | None = None
+    date: str | None = None
+    translated_title: str | None = None
+    translated_content: str | None = None
+    english_summary: str | None = None
+    date_value: datetime | None = field(default=None, compare=False)
+
+    @property
+    def url(self):
+        """The original URL, without any Wayback capture time."""
+        return _split_wayback(self.input_url)[1]
+
+    @property
+    def captured(self):
+        """When the Wayback Machine captured the original, if it says."""
+        return _split_wayback(self.input_url)[0]
+
+    @property
+    def archive_url(self):
+        return self.returned_url
+
+    @property
+    def site(self):
+        """Host name of the original URL, e.g. ``www.mofcom.gov.cn``."""
+        url = self.url or self.returned_url
+        return (urlsplit(url).hostname or None) if url else None
+
+    @property
+    def fields(self):
+        return {key: getattr(self, key) for key in KEYS}
+
+    @property
+    def content_hash(self):
+        """A digest of the batch and the nine fields, to skip unchanged docs."""
+        digest = hashlib.sha1(self.batch.encode("utf-8"))
+        for key in KEYS:
+            digest.update(b"\x1f" + (getattr(self, key) or "").encode("utf-8"))
+        return digest.hexdigest()
+
+
+def _split_wayback(input_url):
+    if not input_url:
+        return None, None
+    match = _WAYBACK.match(input_url)
+    if not match:
+        return None, input_url
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%d%H%M%S"), match.group(2)
+    except ValueError:
+        return None, match.group(2)
+
+
+def parse_date(text):
+    """A datetime from the formats seen in records, or None if unparseable."""
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def make_document(doc_id, batch, path, values, date_line=None, problems=None):
+    """Build a Document from raw values, reporting an unparseable date."""
+    doc = Document(id=doc_id, batch=batch, path=path, **values)
+    if doc.date:
+        doc.date_value = parse_date(doc.date)
+        if doc.date_value is None and problems is not None:
+            problems.append(Problem(
+                path, date_line, f"bad date '{doc.date[:40]}'; expected "
+                "YYYY-MM-DD[ hh:mm:ss]; the document is kept without a date",
+                "warning"))
+    return doc
+
+
+class CorpusReader:
+    """Reads documents from paths; problems collect in ``self.problems``."""
+
+    def __init__(self, paths, max_field_chars=None):
+        self.paths = [Path(p) for p in paths]
+        self.max_field_chars = settings.get("max_field_chars", max_field_chars)
+        self.problems = []
+
+    def sources(self):
+        """(file, batch) pairs in reading order, later batches last."""
+        found = []
+        for root in self.paths:
+            if not root.exists():
+                raise CorpusError(f"{root}: no such file or folder")
+            if root.is_dir():
+                found.extend(_walk(root))
+            else:
+                found.append((root, root.parent.name or "."))
+        return found
+
+    def documents(self):
+        """Yield every readable document once; the later of two ids wins."""
+        sources = self.sources()
+        winners = self._txt_winners(sources)
+        for path, batch in sources:
+            if path.suffix == ".jsonl":
+                yield from self._read_jsonl(path, batch)
+            elif winners.get(path.stem) == path:
+                doc = self._read_txt(path, batch)
+                if doc is not None:
+                    yield doc
+
+    def _txt_winners(self, sources):
+        winners = {}
+        for path, _ in sources:
+            if path.suffix != ".jsonl":
+                earlier = winners.get(path.stem)
+                if earlier is not None:
+                    self.problems.append(Problem(
+                        str(earlier), None, f"duplicate id '{path.stem}': "
+                        f"{path} (the later batch) wins", "warning"))
+                winners[path.stem] = path
+        return winners
+
+    def _read_txt(self, path, batch):
+        text = self._decode(path)
+        if text is None:
+            return None
+        if not text.strip():
+            self.problems.append(Problem(str(path), None, "empty file"))
+            return None
+        parsed = parse_record(text, str(path), self.max_field_chars)
+        self.problems.extend(parsed.problems)
+        if any(p.severity == "error" for p in parsed.problems):
+            return None
+        return make_document(path.stem, batch, str(path), parsed.values,
+                             parsed.lines.get("date"), self.problems)
+
+    def _decode(self, path):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.problems.append(Problem(str(path), None,
+                                         f"cannot read: {exc.strerror}"))
+            return None
+        if b"\x00" in data[:_SNIFF_BYTES]:
+            self.problems.append(Problem(str(path), None,
+                                         "binary content (NUL bytes), not a record"))
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            try:
+                text = data.decode("gb18030")
+            except UnicodeDecodeError:
+                self.problems.append(Problem(
+                    str(path), line, "not UTF-8 (nor GB18030) text"))
+                return None
+            self.problems.append(Problem(
+                str(path), line, "not UTF-8; read as GB18030", "warning"))
+            return text
+
+    def _read_jsonl(self, path, batch):
+        text = self._decode(path)
+        if text is None:
+            return
+        batch = path.stem
+        for number, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                doc = self._jsonl_document(path, batch, number, line)
+                if doc is not None:
+                    yield doc
+
+    def _jsonl_document(self, path, batch, number, line):
+        where = str(path)
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            self.problems.append(Problem(where, number, f"invalid JSON: {exc.msg}"))
+            return None
+        if not isinstance(obj, dict) or not obj.get("id"):
+            self.problems.append(Problem(where, number,
+                                         "a JSON object with an 'id' is required"))
+            return None
+        values = {k: _json_value(obj.get(k)) for k in KEYS}
+        for key, value in values.items():
+            if value and self.max_field_chars and len(value) > self.max_field_chars:
+                self.problems.append(Problem(
+                    where, number, f"field '{key}' holds {len(value):,} "
+                    f"characters, over the limit of {self.max_field_chars:,}"))
+                return None
+        return make_document(str(obj["id"]), batch, where, values, number,
+                             self.problems)
+
+
+def _json_value(value):
+    if value is None:
+        return None
+    value = str(value).strip()
+    return None if value in MISSING else value
+
+
+def _walk(root):
+    """(file, batch) for every record below ``root``, in sorted order."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, root)
+        batch = root.resolve().name if rel == "." else Path(rel).as_posix()
+        for name in sorted(filenames):
+            if name.endswith((".txt", ".jsonl")) and not name.startswith("."):
+                found.append((Path(dirpath) / name, batch))
+    return found
+
+
+def read_corpus(paths, max_field_chars=None):
+    """Read all documents below ``paths``: (documents, problems)."""
+    reader = CorpusReader(paths, max_field_chars)
+    docs = list(reader.documents())
+    return docs, reader.problems

@@ -1,0 +1,126 @@
+"""Highlighted snippets: matches marked on the original characters.
+
+Matching happens on normalised text (the same normalisation as the index, so
+``中華民國`` in a document matches the query ``中华民国`` and ``ＡＰＩ２０２４``
+matches ``API2024``); the spans are then mapped back through the offsets kept
+by :func:`zhen.normalize.normalize`, so the marks land on the characters as
+written. Fragments are measured in characters, which suits Chinese (no
+spaces) and English alike.
+"""
+
+from dataclasses import dataclass
+from html import escape
+
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, SENTENCE_CHARS, han_words,
+                       script_runs, stem)
+from .normalize import normalize
+
+FRAGMENT_CHARS = {"zh": 90, "en": 240}
+CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
+
+
+@dataclass(frozen=True)
+class Needles:
+    """What to mark: Han strings, exact English words and English stems."""
+
+    han: frozenset = frozenset()
+    words: frozenset = frozenset()
+    stems: frozenset = frozenset()
+
+    @classmethod
+    def from_texts(cls, texts, userdict=None):
+        han, words, stems = set(), set(), set()
+        for text in texts:
+            norm = normalize(text).text
+            for run in HAN_RUN.findall(norm):
+                if len(run) <= SENTENCE_CHARS:
+                    han.add(run)
+                else:
+                    han.update(w for w, _, _ in han_words(run, userdict) if len(w) > 1)
+            for kind, start, end in script_runs(norm):
+                if kind != "han":
+                    word = norm[start:end]
+                    words.add(word)
+                    if word not in ENGLISH_STOP_WORDS:
+                        stems.add(stem(word))
+        return cls(frozenset(han), frozenset(words), frozenset(stems))
+
+    def __bool__(self):
+        return bool(self.han or self.words or self.stems)
+
+
+def match_spans(text, needles):
+    """Sorted, merged (start, end) spans of ``text`` that match ``needles``."""
+    norm = normalize(text)
+    spans = []
+    for needle in needles.han:
+        start = norm.text.find(needle)
+        while start >= 0:
+            spans.append(norm.span(start, start + len(needle)))
+            start = norm.text.find(needle, start + len(needle))
+    if needles.words or needles.stems:
+        for kind, start, end in script_runs(norm.text):
+            if kind == "han":
+                continue
+            word = norm.text[start:end]
+            if word in needles.words or (
+                    word not in ENGLISH_STOP_WORDS and stem(word) in needles.stems):
+                spans.append(norm.span(start, end))
+    return _merge(spans)
+
+
+def _merge(spans):
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark(text, spans, start=0, end=None):
+    """HTML of text[start:end] with <mark> around the spans, the rest escaped."""
+    end = len(text) if end is None else end
+    out, at = [], start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[at:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
+        at = e
+    out.append(escape(text[at:end]))
+    return "".join(out)
+
+
+def best_window(spans, length, size):
+    """The [start, end) window of ``size`` chars holding the most matches."""
+    if not spans or length <= size:
+        return 0, min(length, size)
+    best, best_count = spans[0][0], 0
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        while j < len(spans) and spans[j][1] <= start + size:
+            j += 1
+        if j - i > best_count:
+            best, best_count = start, j - i
+    begin = max(0, min(best - int(size * CONTEXT_BEFORE), length - size))
+    return begin, begin + size
+
+
+def snippet(text, needles, lang="zh", whole=False):
+    """(html, matched) for one field: the best fragment, or all of a title."""
+    if not text:
+        return "", False
+    spans = match_spans(text, needles) if needles else []
+    if whole:
+        return mark(text, spans), bool(spans)
+    size = FRAGMENT_CHARS[lang]
+    begin, end = best_window(spans, len(text), size)
+    html = mark(text, spans, begin, end)
+    if begin > 0:
+        html = "…" + html
+    if end < len(text):
+        html += "…"
+    return " ".join(html.split()), bool(spans)

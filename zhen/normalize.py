@@ -1,0 +1,97 @@
+"""Text normalisation that remembers where every character came from.
+
+Index and query text go through the same steps, before any segmenting:
+Unicode compatibility forms (full-width ``ＡＰＩ２０２４`` becomes ``API2024``),
+lower case, then Traditional to Simplified Chinese with OpenCC. Each step may
+change the length of the text, so :func:`normalize` returns, beside the
+normalised string, the offset in the original text of each of its characters.
+Highlights computed on normalised text are mapped back through it and land on
+the original characters.
+"""
+
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Full-width ASCII variants and the ideographic space map one to one.
+_WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    """The OpenCC Traditional-to-Simplified converter, loaded once a process."""
+    return opencc.OpenCC("t2s")
+
+
+class Normalized:
+    """A normalised string and the original offset of each of its characters.
+
+    ``offsets`` has one more entry than ``text``: the end of the original, so
+    a span ``[start, end)`` of the normalised text maps to
+    ``[offsets[start], offsets[end])`` of the original. ``offsets`` is None
+    when normalising kept every character in place (the common case), which
+    saves building a list per field.
+    """
+
+    __slots__ = ("text", "offsets", "original_length")
+
+    def __init__(self, text, offsets, original_length):
+        self.text = text
+        self.offsets = offsets
+        self.original_length = original_length
+
+    def original(self, index):
+        """Offset in the original text of normalised character ``index``."""
+        if self.offsets is None:
+            return index
+        return self.offsets[index]
+
+    def span(self, start, end):
+        """The original span covering normalised characters [start, end)."""
+        if self.offsets is None:
+            return start, end
+        return self.offsets[start], self._end(end)
+
+    def _end(self, end):
+        # Several normalised characters may come from one original character;
+        # the span must end after that whole original character.
+        offsets = self.offsets
+        if end < len(offsets) - 1 and offsets[end] == offsets[end - 1]:
+            while end < len(offsets) - 1 and offsets[end] == offsets[end - 1]:
+                end += 1
+        return offsets[end]
+
+
+def normalize(text):
+    """Normalise ``text`` for analysis; see :class:`Normalized`."""
+    width = text.translate(_WIDTH_TABLE)
+    if unicodedata.is_normalized("NFKC", width):
+        lowered = width.lower()
+        if len(lowered) == len(text):
+            return _to_simplified(lowered, None, len(text))
+    chars, offsets = [], []
+    for index, char in enumerate(width):
+        piece = unicodedata.normalize("NFKC", char).lower()
+        chars.append(piece)
+        offsets.extend([index] * len(piece))
+    offsets.append(len(text))
+    return _to_simplified("".join(chars), offsets, len(text))
+
+
+def _to_simplified(text, offsets, original_length):
+    converted = _converter().convert(text)
+    if len(converted) != len(text):
+        # A phrase mapping changed the length: convert character by character,
+        # which keeps the alignment at the cost of phrase-level choices.
+        convert = _converter().convert
+        converted = "".join(
+            piece if len(piece) == 1 else char
+            for char, piece in ((c, convert(c)) for c in text))
+    return Normalized(converted, offsets, original_length)
+
+
+def normalize_query(text):
+    """The normalised form of query text (offsets are not needed there)."""
+    return normalize(text).text

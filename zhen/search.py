@@ -1,0 +1,223 @@
+"""Searching: one facade and one result model for the CLI and the web app.
+
+:class:`Searcher` opens the live index once and follows it as it changes
+(new commits, or a rebuild switching generations), so a long-running web
+process never serves a stale or half-built index. :meth:`Searcher.search`
+returns a :class:`SearchResult`, which both front ends render.
+"""
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from whoosh import scoring, sorting
+
+from . import settings
+from .compiler import Compiler
+from .errors import DocumentNotFound, QueryError
+from .highlight import Needles, snippet
+from .query import And, Filter, Term, parse, positive_leaves
+from .schema import ENGLISH_FIELDS, TEXT_FIELDS
+from .store import IndexStore
+from .suggest import suggest
+
+SORTS = ("relevance", "date")
+# facet (a sortable column) -> the query filter that selects one of its values
+FACETS = {"year": "date", "site": "site", "batch": "batch"}
+WHOLE_FIELDS = ("title", "title_en")
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    title: str | None
+    translated_title: str | None
+    date: str | None
+    url: str | None
+    archive_url: str | None
+    site: str | None
+    batch: str
+    highlights: dict
+    matched: list
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    took_ms: float
+    page: int
+    pages: int
+    limit: int
+    sort: str
+    hits: list
+    facets: dict
+    suggestion: str | None = None
+    relaxed: bool = False
+    message: str | None = None
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class Searcher:
+    """Query facade over the live index of one index directory."""
+
+    def __init__(self, index=None, userdict=None):
+        self.store = IndexStore(index)
+        self.userdict = settings.get("userdict", userdict)
+        self._gen = None
+        self._searcher = None
+
+    def close(self):
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def searcher(self):
+        """An open Whoosh searcher on the newest committed live index."""
+        gen = self.store.require_current()
+        if self._searcher is None or gen != self._gen:
+            self.close()
+            self.store.check_settings(gen, self.userdict)
+            self._searcher = self.store.open(gen).searcher(
+                weighting=scoring.BM25F())
+            self._gen = gen
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def search(self, text, page=1, limit=None, sort="relevance"):
+        started = time.perf_counter()
+        limit = settings.get("limit", limit)
+        _check_paging(page, limit, sort)
+        tree = parse(text)
+        searcher = self.searcher()
+        compiler = Compiler(self.userdict)
+        results, relaxed = self._run(searcher, compiler, tree, page, limit, sort)
+        needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)),
+                                     self.userdict)
+        hits = [_hit(h, needles) for h in results]
+        result = SearchResult(
+            query=text, total=results.total, took_ms=0.0, page=page,
+            pages=max(1, -(-results.total // limit)), limit=limit, sort=sort,
+            hits=hits, facets=_facets(results.results), relaxed=relaxed)
+        if result.total == 0 or _has_latin(tree):
+            result.suggestion = suggest(searcher, text, tree)
+        result.message = _message(result)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def _run(self, searcher, compiler, tree, page, limit, sort):
+        kwargs = {"pagelen": limit, "groupedby": _facet_spec(), "terms": False}
+        if sort == "date":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        results = searcher.search_page(compiler.compile(tree), page, **kwargs)
+        if results.total == 0 and _is_plain(tree):
+            loose = searcher.search_page(compiler.compile(tree, loose=True),
+                                         page, **kwargs)
+            if loose.total:
+                return loose, True
+        return results, False
+
+    def document(self, doc_id):
+        """The stored record of one document, with its index facts."""
+        fields = self.searcher().document(id=doc_id)
+        if fields is None:
+            raise DocumentNotFound(f"no document with id '{doc_id}' in the index",
+                                   hint="search for it first: zhen search QUERY")
+        record = dict(fields["record"])
+        record.update(id=fields["id"], batch=fields["batch"])
+        return record
+
+
+def _check_paging(page, limit, sort):
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort '{sort}'", hint="use relevance or date")
+    if page < 1 or limit < 1:
+        raise QueryError("page and limit must be 1 or more",
+                         hint="e.g. --page 2 --limit 10")
+
+
+def _facet_spec():
+    facets = sorting.Facets()
+    for name in FACETS:
+        facets.add_field(name, maptype=sorting.Count)
+    return facets
+
+
+def _facets(results):
+    """Counts per facet value; newest year first, else most frequent first."""
+    out = {}
+    for name, key in FACETS.items():
+        items = [(_text(value), count)
+                 for value, count in results.groups(name).items()
+                 if value not in (None, b"", "")]
+        if name == "year":
+            items.sort(reverse=True)
+        else:
+            items.sort(key=lambda item: (-item[1], item[0]))
+        out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"}
+                     for v, c in items]
+    return out
+
+
+def _hit(hit, needles):
+    record = hit["record"]
+    highlights, matched = {}, []
+    for name, key in TEXT_FIELDS.items():
+        text = record.get(key)
+        if not text:
+            continue
+        lang = "en" if name in ENGLISH_FIELDS else "zh"
+        html, found = snippet(text, needles, lang, whole=name in WHOLE_FIELDS)
+        highlights[name] = html
+        if found:
+            matched.append(name)
+    return Hit(id=hit["id"], score=round(hit.score or 0.0, 4),
+               title=record.get("title"),
+               translated_title=record.get("translated_title"),
+               date=_iso(hit.get("date")), url=record.get("url"),
+               archive_url=record.get("archive_url"), site=record.get("site"),
+               batch=hit["batch"], highlights=highlights, matched=matched)
+
+
+def _is_plain(node):
+    """A query of words only (no OR, NOT, phrase): eligible for relaxing."""
+    if isinstance(node, Term):
+        return True
+    if isinstance(node, And):
+        return all(isinstance(c, (Term, Filter)) for c in node.children)
+    return False
+
+
+def _has_latin(tree):
+    return any(any(ch.isascii() and ch.isalpha() for ch in leaf.text)
+               for leaf in positive_leaves(tree))
+
+
+def _message(result):
+    if result.total == 0:
+        tip = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
+        return "No documents match." + tip
+    if result.relaxed:
+        return "No document has all the words; showing those with some of them."
+    return None
+
+
+def _iso(value):
+    return value.date().isoformat() if hasattr(value, "date") and value else None
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def search(text, index=None, **kwargs):
+    """Run one query against the index (opens and closes it)."""
+    searcher = Searcher(index)
+    try:
+        return searcher.search(text, **kwargs)
+    finally:
+        searcher.close()
+

@@ -1,0 +1,32 @@
+"""Facts about an index: documents, batches, last update, size, settings."""
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from .store import IndexStore
+
+
+def index_stats(index=None):
+    """A dict describing the live index (raises IndexMissingError if none)."""
+    store = IndexStore(index)
+    gen = store.require_current()
+    meta = store.meta(gen)
+    ix = store.open(gen)
+    with ix.searcher() as searcher:
+        results = searcher.search(wq.Every(), limit=1,
+                                  groupedby={"batch": sorting.FieldFacet(
+                                      "batch", maptype=sorting.Count)})
+        batches = {_text(k): v for k, v in results.groups("batch").items()
+                   if k not in (None, b"", "")}
+        segments = len(ix._segments())
+        documents = searcher.doc_count()
+    size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
+    return {"index": str(store.root), "generation": gen.name,
+            "documents": documents, "batches": dict(sorted(batches.items())),
+            "created": meta.get("created"), "updated": meta.get("updated"),
+            "size_bytes": size, "segments": segments,
+            "settings": meta.get("settings", {})}
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
