@@ -11,7 +11,6 @@ import fcntl
 import json
 import os
 import shutil
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -93,7 +92,9 @@ class IndexStore:
 
     def create_generation(self, userdict=None):
         self.root.mkdir(parents=True, exist_ok=True)
-        gen = self.root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        numbers = [int(g.name[4:]) for g in self.root.glob("gen-*")
+                   if g.name[4:].isdigit()]
+        gen = self.root / f"gen-{max(numbers, default=0) + 1:06d}"
         gen.mkdir()
         whoosh_index.create_in(str(gen), build_schema(userdict))
         self.write_meta(gen, settings=analysis_settings(userdict),

@@ -1,0 +1,175 @@
+"""The indexer: incremental updates, rebuilds, crashes and concurrent writers."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from zhen.errors import IndexLockedError, SettingsMismatchError
+from zhen.indexer import update_index
+from zhen.search import Searcher, search
+from zhen.stats import index_stats
+from zhen.store import IndexStore, WriterLock
+
+from .conftest import DOCS, SAMPLE, write_corpus, write_record
+
+
+def count(index, query="date:1900..2100"):
+    return search(query, index=index).total
+
+
+@pytest.fixture(params=[1, 2], ids=["jobs1", "jobs2"])
+def jobs(request):
+    return request.param
+
+
+def test_incremental_runs(tmp_path, jobs):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    first = update_index([corpus], index=index, jobs=jobs)
+    assert (first.added, first.updated, first.unchanged) == (4, 0, 0)
+
+    again = update_index([corpus], index=index, jobs=jobs)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+    write_corpus(corpus, {"batch-002": DOCS["batch-002"]})
+    write_record(corpus / "batch-001", "003_nlp", title="技术说明",
+                 resulting_text="机器翻译技术。", date="2021-03-05")
+    third = update_index([corpus], index=index, jobs=jobs)
+    assert (third.added, third.updated, third.unchanged) == (7, 1, 3)
+    assert third.documents == 11
+    assert search("机器翻译", index=index).hits[0].id == "003_nlp"
+    assert search('"语言处理"', index=index).total == 0  # the old text is gone
+
+
+def test_removed_file_with_and_without_prune(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    update_index([corpus], index=index, jobs=1)
+    (corpus / "batch-001" / "004_far.txt").unlink()
+    kept = update_index([corpus], index=index, jobs=1)
+    assert (kept.missing, kept.removed, kept.documents) == (1, 0, 4)
+    pruned = update_index([corpus], index=index, jobs=1, prune=True)
+    assert (pruned.removed, pruned.documents) == (1, 3)
+    assert "004_far" not in [h.id for h in search("研究", index=index).hits]
+
+
+def test_duplicate_ids_across_batches_keep_the_later(tmp_path):
+    corpus = tmp_path / "c"
+    write_record(corpus / "batch-001", "same", title="旧标题")
+    write_record(corpus / "batch-002", "same", title="新标题")
+    report = update_index([corpus], index=tmp_path / "ix", jobs=1)
+    assert report.documents == 1
+    assert [p.severity for p in report.problems] == ["warning"]
+    hit = search("标题", index=tmp_path / "ix").hits[0]
+    assert (hit.title, hit.batch) == ("新标题", "batch-002")
+
+
+def test_failed_records_are_reported_and_the_rest_indexed(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    (corpus / "batch-001" / "broken.txt").write_bytes(b"\x00\x01binary")
+    report = update_index([corpus], index=tmp_path / "ix", jobs=1)
+    assert (report.added, report.failed) == (4, 1)
+    assert "broken.txt: error: binary content" in str(report.problems[0])
+
+
+def test_rebuild_while_searching_never_sees_empty_or_errors(tmp_path):
+    corpus = write_corpus(tmp_path / "c")
+    index = tmp_path / "ix"
+    update_index([corpus], index=index, jobs=1)
+    totals, errors, stop = [], [], threading.Event()
+
+    def keep_searching():
+        searcher = Searcher(index)
+        while not stop.is_set():
+            try:
+                totals.append(searcher.search("国", limit=1).total)
+            except Exception as exc:  # any error fails the test below
+                errors.append(exc)
+        searcher.close()
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        for _ in range(3):
+            update_index([corpus], index=index, rebuild=True, jobs=1, commit_every=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert totals and set(totals) == {totals[0]}
+    gens = list(Path(index).glob("gen-*"))
+    assert len(gens) <= 2  # the live one and at most the one it replaced
+
+
+def test_rebuild_switches_to_new_settings(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    update_index([corpus], index=index, jobs=1)
+    userdict = tmp_path / "dict.txt"
+    userdict.write_text("语言处理技术\n", encoding="utf-8")
+    with pytest.raises(SettingsMismatchError) as info:
+        update_index([corpus], index=index, jobs=1, userdict=str(userdict))
+    assert "userdict" in info.value.message
+    assert info.value.hint == "run: zhen index --rebuild PATH"
+    with pytest.raises(SettingsMismatchError):
+        Searcher(index, userdict=str(userdict)).search("国")
+    update_index([corpus], index=index, jobs=1, userdict=str(userdict), rebuild=True)
+    assert Searcher(index, userdict=str(userdict)).search("语言处理技术").total == 1
+
+
+def test_second_writer_is_refused_with_the_holder_named(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    with WriterLock(index):
+        with pytest.raises(IndexLockedError) as info:
+            update_index([corpus], index=index, jobs=1)
+    assert f"is being written by pid {os.getpid()}" in info.value.message
+    assert "--wait" in info.value.hint
+
+
+def test_wait_queues_behind_the_other_writer(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    lock = WriterLock(index).__enter__()
+    threading.Timer(0.5, lock.__exit__, (None, None, None)).start()
+    report = update_index([corpus], index=index, jobs=1, wait=True)
+    assert report.added == 4
+
+
+def test_stats(small_index):
+    data = index_stats(small_index)
+    assert data["documents"] == 11
+    assert data["batches"] == {"batch-001": 4, "batch-002": 7}
+    assert data["settings"]["analysis"] == "zhen-analysis-1"
+
+
+def _zhen(*args):
+    return [sys.executable, "-m", "zhen", *args]
+
+
+@pytest.mark.parametrize("delay", [0.8, 2.0, 4.0])
+def test_sigkill_leaves_a_searchable_index_and_a_rerun_finishes(tmp_path, delay):
+    index = tmp_path / "ix"
+    args = _zhen("index", "--index", str(index), "--jobs", "1",
+                 "--commit-every", "10", str(SAMPLE))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = IndexStore(index)
+    if store.current() is not None:  # killed after the first commit
+        before = store.open().doc_count()
+        assert before % 10 == 0 and before < 268
+        search("国", index=index)  # searchable, no error
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    assert "268 documents in" in done.stdout
+    ix = store.open()
+    with ix.searcher() as s:
+        ids = [f["id"] for f in s.all_stored_fields()]
+    assert len(ids) == len(set(ids)) == 268

@@ -1,0 +1,147 @@
+"""Search: operators, filters, sorting, paging, facets, suggestions."""
+
+import pytest
+
+from zhen.errors import IndexMissingError, QueryError
+from zhen.search import Searcher, search
+
+
+def ids(index, query, **kw):
+    return [hit.id for hit in search(query, index=index, limit=50, **kw).hits]
+
+
+def test_or(small_index):
+    assert set(ids(small_index, "WTO OR 史料")) == {
+        "001_mofcom", "010_wto_only", "006_simplified"}
+
+
+@pytest.mark.parametrize("query", ["商务部 -公告", "商务部 NOT 公告", "商务部 -title:公告"])
+def test_exclude(small_index, query):
+    assert ids(small_index, query) == ["011_mofcom_only"]
+
+
+def test_exclude_phrase_and_group(small_index):
+    assert "001_mofcom" not in ids(small_index, 'WTO -"规则的公告"')
+    assert ids(small_index, "商务部 -(公告 OR 规则)") == ["011_mofcom_only"]
+
+
+def test_only_exclusions_match_everything_else(small_index):
+    assert len(ids(small_index, "-国")) == 11 - len(ids(small_index, "国"))
+
+
+def test_title_scope(small_index):
+    assert set(ids(small_index, "title:通知")) == {"002_state_council", "011_mofcom_only"}
+    assert "002_state_council" in ids(small_index, "通知")
+    assert ids(small_index, "title:发布") == []
+
+
+def test_language_scopes(small_index):
+    assert ids(small_index, "zh:WTO") == ["001_mofcom"]
+    assert set(ids(small_index, "en:WTO")) == {"001_mofcom", "010_wto_only"}
+    assert ids(small_index, "en:商务部") == []
+
+
+def test_site_filter_matches_host_and_parent_domain(small_index):
+    assert ids(small_index, "site:www.mofcom.gov.cn") == ["001_mofcom"]
+    assert ids(small_index, "site:mofcom.gov.cn") == ["001_mofcom"]
+    assert ids(small_index, "国 site:law.moj.gov.tw") == ["005_traditional"]
+
+
+def test_batch_filter(small_index):
+    assert set(ids(small_index, "国 batch:batch-001")) == {"001_mofcom", "002_state_council"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("date:2023", {"001_mofcom", "008_tariffs"}),
+    ("date:2023-07", {"008_tariffs"}),
+    ("date:2024-02-29", {"007_api"}),
+    ("date:2020-01-01..2021-12-31", {"003_nlp", "004_far"}),
+    ("date:2023..", {"001_mofcom", "008_tariffs", "007_api"}),
+    ("date:..1950", {"005_traditional"}),
+])
+def test_date_filters(small_index, query, expected):
+    assert set(ids(small_index, query)) == expected
+
+
+def test_sort_by_date_newest_first(small_index):
+    found = ids(small_index, "date:2016..", sort="date")
+    assert found[:3] == ["007_api", "008_tariffs", "001_mofcom"]
+
+
+def test_pagination_exact_total_and_stable(small_index):
+    everything = ids(small_index, "date:1900..")
+    pages = [search("date:1900..", index=small_index, limit=4, page=p) for p in (1, 2, 3)]
+    assert [p.total for p in pages] == [11, 11, 11]
+    assert [p.pages for p in pages] == [3, 3, 3]
+    assert [h.id for p in pages for h in p.hits] == everything
+
+
+def test_facets_count_the_current_query(small_index):
+    result = search("国", index=small_index)
+    years = {f["value"]: f["count"] for f in result.facets["year"]}
+    assert years == {"2023": 1, "2022": 1, "1947": 1, "2019": 1}
+    batches = {f["value"]: f["count"] for f in result.facets["batch"]}
+    assert batches == {"batch-001": 2, "batch-002": 2}
+    assert result.facets["site"][0]["filter"].startswith("site:")
+    narrowed = search("国 " + result.facets["year"][0]["filter"], index=small_index)
+    assert narrowed.total == result.facets["year"][0]["count"]
+
+
+def test_did_you_mean(small_index):
+    result = search("tarif", index=small_index)
+    assert result.total == 0
+    assert result.suggestion == "tariff"
+    assert result.message == "No documents match. Did you mean: tariff?"
+
+
+def test_no_suggestion_for_known_words(small_index):
+    assert search("tariff", index=small_index).suggestion is None
+
+
+def test_long_question_ranks_instead_of_returning_nothing(small_index):
+    result = search("中华民国的宪法是基于什么主义制定的呢", index=small_index)
+    assert result.hits[0].id == "005_traditional"
+
+
+def test_highlight_html_is_escaped(tmp_path):
+    from zhen.indexer import update_index
+    from .conftest import write_record
+    write_record(tmp_path / "c", "x", title="<b>商务</b> & 部",
+                 translated_content="a <script> tariff")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    hit = search("商务 tariff", index=tmp_path / "ix").hits[0]
+    assert hit.highlights["title"] == "&lt;b&gt;<mark>商务</mark>&lt;/b&gt; &amp; 部"
+    assert hit.highlights["body_en"] == "a &lt;script&gt; <mark>tariff</mark>"
+
+
+def test_title_fields_are_weighted_above_bodies(tmp_path):
+    from zhen.indexer import update_index
+    from .conftest import write_record
+    write_record(tmp_path / "c", "body", title="其他", resulting_text="海关的规定。" * 3)
+    write_record(tmp_path / "c", "title", title="海关规定", resulting_text="其他内容。")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    assert ids(tmp_path / "ix", "海关") == ["title", "body"]
+
+
+def test_bad_query_raises_query_error(small_index):
+    with pytest.raises(QueryError, match="unbalanced quote"):
+        search('"abc', index=small_index)
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissingError) as info:
+        search("国", index=tmp_path / "none")
+    assert info.value.hint.startswith("build one with: zhen index PATH")
+
+
+def test_searcher_sees_new_commits(tmp_path):
+    from zhen.indexer import update_index
+    from .conftest import write_record
+    write_record(tmp_path / "c", "a", title="第一")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    searcher = Searcher(tmp_path / "ix")
+    assert searcher.search("第二").total == 0
+    write_record(tmp_path / "c", "b", title="第二")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    assert searcher.search("第二").total == 1
+    searcher.close()
