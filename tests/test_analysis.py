@@ -21,10 +21,10 @@ def test_word_tokens_positions_count_tokens_and_chars_point_into_original():
         ("ministri", 2, 11, 19), ("commerc", 3, 23, 31)]
 
 
-def test_gram_tokens_unigrams_share_position_with_bigram():
-    assert tokens(GramAnalyzer(), "国务院 of") == [
-        ("国", 0, 0, 1), ("国务", 0, 0, 2), ("务", 1, 1, 2), ("务院", 1, 1, 3),
-        ("院", 2, 2, 3), ("of", 3, 4, 6)]
+def test_gram_tokens_are_bigrams_then_the_last_character():
+    assert tokens(GramAnalyzer(), "国务院 of 人") == [
+        ("国务", 0, 0, 2), ("务院", 1, 1, 3), ("院", 2, 2, 3), ("of", 3, 4, 6),
+        ("人", 4, 7, 8)]
 
 
 def test_start_pos_and_start_char_are_honoured():

@@ -11,15 +11,14 @@ path in the index schema, so the names here must stay stable):
 
 * :class:`WordAnalyzer` -- the ranking view: jieba words for Chinese,
   Snowball stems without stop words for English.
-* :class:`GramAnalyzer` -- the recall and phrase view: every Han character
-  and every Han bigram (the bigram at the position of its first character, as
-  Lucene's CJKAnalyzer does), and English words exactly as written, in lower
-  case and with stop words kept. Any Chinese substring is a phrase of bigrams
-  here, so sub-words, single characters, out-of-vocabulary strings and quoted
-  phrases all match.
+* :class:`GramAnalyzer` -- the recall and phrase view: Han bigrams (as
+  Lucene's CJKAnalyzer does, plus each run's last character) and English
+  words exactly as written, in lower case and with stop words kept. Any
+  Chinese substring is a phrase of bigrams here (a single character, a
+  prefix), so sub-words, single characters, out-of-vocabulary strings and
+  quoted phrases all match.
 
-Both honour Whoosh's token contract: ``pos`` counts tokens in order (a
-unigram shares its position with the bigram that starts there), ``startchar``
+Both honour Whoosh's token contract: ``pos`` counts tokens in order, ``startchar``
 and ``endchar`` index the original, un-normalised text, and the ``positions``,
 ``chars``, ``start_pos``, ``start_char`` and ``removestops`` arguments work.
 """
@@ -89,9 +88,13 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# word -> index term, filled as words are met (bounded; words repeat a lot)
+_STEMS = {}
+
+
 @lru_cache(maxsize=100_000)
 def stem(word):
-    """The Snowball stem of an English word (cached: words repeat a lot)."""
+    """The Snowball stem of an English word."""
     return _stemmer().stemWord(word)
 
 
@@ -110,8 +113,34 @@ def han_words(run, userdict=None):
         start = end
 
 
+_prepared = (None, None)
+
+
+def prepare(value):
+    """(Normalized, runs) of a value: runs are (kind, start, end, text).
+
+    The last result is kept: indexing analyses each value twice in a row
+    (word view, then gram view), and the second analysis reuses the first's
+    normalisation and script runs. A one-entry cache held in one tuple, so
+    threads can at worst miss it, never see half of it.
+    """
+    global _prepared
+    last_value, result = _prepared
+    if last_value is value:
+        return result
+    norm = normalize(value)
+    runs = [(m.lastgroup, *m.span(), m.group()) for m in _RUNS.finditer(norm.text)]
+    _prepared = (value, (norm, runs))
+    return norm, runs
+
+
 class _BilingualAnalyzer(Analyzer):
-    """Shared machinery: normalise, split into runs, emit Whoosh tokens."""
+    """Shared machinery: normalise, split into runs, emit Whoosh tokens.
+
+    :meth:`terms` builds the whole term list of a value first; ``__call__``
+    then only copies it into the one reused Token, which keeps the cost per
+    token small.
+    """
 
     def __init__(self, userdict=None):
         self.userdict = userdict
@@ -124,69 +153,99 @@ class _BilingualAnalyzer(Analyzer):
                  mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode,
                       **kwargs)
-        norm = normalize(value)
-        pos = start_pos
-        for text, npos, start, end in self.terms(norm.text, removestops):
+        token.boost = 1.0
+        token.stopped = False
+        norm, runs = prepare(value)
+        terms = self.terms(runs, removestops)
+        if keeporiginal or (chars and norm.offsets is not None):
+            yield from self._general(token, norm, terms, positions, chars,
+                                     keeporiginal, start_pos, start_char)
+            return
+        # The common cases, without per-token branches.
+        if chars:
+            for text, pos, start, end in terms:
+                token.text = text
+                token.pos = start_pos + pos
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+                yield token
+        else:
+            for text, pos, _, _ in terms:
+                token.text = text
+                token.pos = start_pos + pos
+                yield token
+
+    @staticmethod
+    def _general(token, norm, terms, positions, chars, keeporiginal,
+                 start_pos, start_char):
+        for text, pos, start, end in terms:
             token.text = text
-            token.boost = 1.0
-            token.stopped = False
             if keeporiginal:
                 token.original = text
             if positions:
-                token.pos = pos + npos
+                token.pos = start_pos + pos
             if chars:
-                ostart, oend = norm.span(start, end)
-                token.startchar = start_char + ostart
-                token.endchar = start_char + oend
+                start, end = norm.span(start, end)
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
-    def terms(self, text, removestops=True):
-        """(term, relative position, start, end) over normalised text."""
-        pos = 0
-        for kind, start, end in script_runs(text):
-            if kind == "han":
-                emit = self.han_terms(text[start:end], start, pos)
-            else:
-                emit = self.latin_terms(text[start:end], start, pos,
-                                        kind == "word", removestops)
-            for item in emit:
-                yield item
-                pos = item[1] + 1
-
-    def han_terms(self, run, offset, pos):
-        raise NotImplementedError
-
-    def latin_terms(self, word, offset, pos, is_word, removestops):
+    def terms(self, runs, removestops=True):
+        """[(term, position, start, end)] from the script runs of a value."""
         raise NotImplementedError
 
 
 class WordAnalyzer(_BilingualAnalyzer):
     """Ranking view: jieba words; English stems without stop words."""
 
-    def han_terms(self, run, offset, pos):
-        for i, (word, start, end) in enumerate(han_words(run, self.userdict)):
-            yield word, pos + i, offset + start, offset + end
-
-    def latin_terms(self, word, offset, pos, is_word, removestops):
-        if removestops and word in ENGLISH_STOP_WORDS:
-            return
-        term = stem(word) if is_word and word.isalpha() else word
-        yield term, pos, offset, offset + len(word)
+    def terms(self, runs, removestops=True):
+        out, pos = [], 0
+        cut = segmenter(self.userdict).cut
+        stems = _STEMS
+        for kind, start, end, text in runs:
+            if kind == "han":
+                for word in cut(text, hmm=True):
+                    out.append((word, pos, start, start + len(word)))
+                    start += len(word)
+                    pos += 1
+            elif kind == "word":
+                if removestops and text in ENGLISH_STOP_WORDS:
+                    continue
+                term = stems.get(text)
+                if term is None:
+                    term = stem(text) if text.isalpha() else text
+                    if len(stems) < 200_000:
+                        stems[text] = term
+                out.append((term, pos, start, end))
+                pos += 1
+            else:
+                out.append((text, pos, start, end))
+                pos += 1
+        return out
 
 
 class GramAnalyzer(_BilingualAnalyzer):
-    """Recall and phrase view: Han unigrams and bigrams; exact English words."""
+    """Recall and phrase view: Han bigrams; exact English words.
 
-    def han_terms(self, run, offset, pos):
-        last = len(run) - 1
-        for i, char in enumerate(run):
-            start = offset + i
-            yield char, pos + i, start, start + 1
-            if i < last:
-                yield run[i:i + 2], pos + i, start, start + 2
+    A Han run of n characters gives its n-1 bigrams and then its last
+    character alone, one token per position. Every character thus starts a
+    term (a bigram, or the run-final unigram), so a single-character query is
+    a prefix query and any longer string a phrase of bigrams.
+    """
 
-    def latin_terms(self, word, offset, pos, is_word, removestops):
-        yield word, pos, offset, offset + len(word)
+    def terms(self, runs, removestops=True):
+        out, pos = [], 0
+        for kind, start, end, text in runs:
+            if kind == "han":
+                last = len(text) - 1
+                out.extend([(text[i:i + 2], pos + i, start + i, start + i + 2)
+                            for i in range(last)])
+                out.append((text[last], pos + last, end - 1, end))
+                pos += last + 1
+            else:
+                out.append((text, pos, start, end))
+                pos += 1
+        return out
 
 
 def han_bigrams(run):

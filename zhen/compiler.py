@@ -15,8 +15,8 @@ from datetime import datetime
 from whoosh import query as wq
 
 from . import settings
-from .analysis import (ENGLISH_STOP_WORDS, SENTENCE_CHARS, han_bigrams, han_words,
-                       script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, SENTENCE_CHARS, han_bigrams,
+                       han_words, script_runs, stem)
 from .normalize import normalize
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
@@ -144,9 +144,14 @@ def _coordinated(query):
 
 
 def _phrase_or_term(field, words, boost):
-    if len(words) == 1:
-        return wq.Term(field, words[0], boost=boost)
-    return wq.Phrase(field, words, boost=boost)
+    """A phrase of recall terms; one Han character is a prefix, since it is
+    indexed as the first half of bigrams (and alone only at a run's end)."""
+    if len(words) > 1:
+        return wq.Phrase(field, words, boost=boost)
+    word = words[0]
+    if len(word) == 1 and HAN_RUN.match(word):
+        return wq.Prefix(field, word, boost=boost)
+    return wq.Term(field, word, boost=boost)
 
 
 def _all_terms(field, words, boost):

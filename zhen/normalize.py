@@ -9,6 +9,7 @@ Highlights computed on normalised text are mapped back through it and land on
 the original characters.
 """
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -17,6 +18,14 @@ import opencc
 # Full-width ASCII variants and the ideographic space map one to one.
 _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20
+
+
+# Combining marks and conjoining jamo, the characters NFKC may merge with a
+# neighbour; where none occurs, an unchanged length means a 1:1 mapping.
+_COMPOSING = re.compile("[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
+                        "\u064b-\u065f\u0900-\u0903\u093a-\u094f\u1100-\u11ff"
+                        "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f"
+                        "\u3099\u309a\ufe20-\ufe2f]")
 
 
 @lru_cache(maxsize=1)
@@ -66,13 +75,14 @@ class Normalized:
 
 def normalize(text):
     """Normalise ``text`` for analysis; see :class:`Normalized`."""
-    width = text.translate(_WIDTH_TABLE)
-    if unicodedata.is_normalized("NFKC", width):
-        lowered = width.lower()
-        if len(lowered) == len(text):
-            return _to_simplified(lowered, None, len(text))
+    if text.isascii():  # most English text: only the case changes
+        return Normalized(text.lower(), None, len(text))
+    folded = unicodedata.normalize("NFKC", text).lower()
+    # Same length and nothing that composes: every character mapped to one.
+    if len(folded) == len(text) and not _COMPOSING.search(text):
+        return _to_simplified(folded, None, len(text))
     chars, offsets = [], []
-    for index, char in enumerate(width):
+    for index, char in enumerate(text.translate(_WIDTH_TABLE)):
         piece = unicodedata.normalize("NFKC", char).lower()
         chars.append(piece)
         offsets.extend([index] * len(piece))

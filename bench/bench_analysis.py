@@ -1,0 +1,56 @@
+"""Analysis throughput: zhen's analyzers vs jieba's ChineseAnalyzer +
+Whoosh's StemmingAnalyzer, on the same twlaw text, in one run.
+
+    python bench/bench_analysis.py [--docs N]
+
+zhen produces both of its views (word tokens and character-gram/exact
+tokens) for every field; the baseline produces its single view.
+"""
+
+import argparse
+import datetime
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (CHINESE_KEYS, ENGLISH_KEYS, TWLAW, baseline_analyzers,  # noqa: E402
+                    load_docs, require_shared, text_bytes, timed)
+
+
+def run_analyzers(docs, plan):
+    tokens = 0
+    for doc in docs:
+        for keys, analyzers in plan:
+            for key in keys:
+                text = getattr(doc, key)
+                if text:
+                    for analyzer in analyzers:
+                        for _ in analyzer(text, positions=True, chars=True):
+                            tokens += 1
+    return tokens
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=None)
+    args = parser.parse_args()
+    require_shared()
+    from zhen.analysis import GramAnalyzer, WordAnalyzer, segmenter
+    segmenter()  # dictionary load is not part of the throughput
+    docs = load_docs([TWLAW], args.docs)
+    mb = text_bytes(docs) / 1e6
+    zh, en = baseline_analyzers()
+    base_s, base_tokens = timed(run_analyzers, docs,
+                                [(CHINESE_KEYS, [zh]), (ENGLISH_KEYS, [en])])
+    both = [WordAnalyzer(), GramAnalyzer()]
+    zhen_s, zhen_tokens = timed(run_analyzers, docs,
+                                [(CHINESE_KEYS + ENGLISH_KEYS, both)])
+    print(f"date: {datetime.date.today()}  docs: {len(docs)}  text: {mb:.1f} MB")
+    print(f"baseline: {base_s:.1f} s  {mb / base_s:.2f} MB/s  {base_tokens:,} tokens")
+    print(f"zhen:     {zhen_s:.1f} s  {mb / zhen_s:.2f} MB/s  {zhen_tokens:,} tokens")
+    print(f"speed ratio zhen/baseline: {base_s / zhen_s:.2f}x; "
+          f"tokens ratio: {zhen_tokens / base_tokens:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
