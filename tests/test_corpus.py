@@ -152,3 +152,13 @@ def test_jsonl(tmp_path):
 def test_missing_path_is_a_corpus_error(tmp_path):
     with pytest.raises(CorpusError, match="no such file or folder"):
         CorpusReader([tmp_path / "nope"]).sources()
+
+
+def test_jsonl_duplicate_id_later_line_wins_with_a_warning(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "title": "old"}\n{"id": "a", "title": "new"}\n',
+                    encoding="utf-8")
+    reader = CorpusReader([path])
+    assert [d.title for d in reader.documents()] == ["old", "new"]
+    assert [str(p) for p in reader.problems] == [
+        f"{path}:2: warning: duplicate id 'a': this record replaces the one at {path}:1"]

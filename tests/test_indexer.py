@@ -173,3 +173,13 @@ def test_sigkill_leaves_a_searchable_index_and_a_rerun_finishes(tmp_path, delay)
     with ix.searcher() as s:
         ids = [f["id"] for f in s.all_stored_fields()]
     assert len(ids) == len(set(ids)) == 268
+
+
+def test_jsonl_duplicate_ids_index_once_with_the_later_record(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "title": "旧的"}\n{"id": "a", "title": "新的"}\n',
+                    encoding="utf-8")
+    report = update_index([path], index=tmp_path / "ix", jobs=1)
+    assert report.documents == 1
+    assert search("新的", index=tmp_path / "ix").total == 1
+    assert search("旧的", index=tmp_path / "ix").total == 0

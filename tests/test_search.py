@@ -145,3 +145,9 @@ def test_searcher_sees_new_commits(tmp_path):
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     assert searcher.search("第二").total == 1
     searcher.close()
+
+
+def test_highlight_on_full_width_text(small_index):
+    hit = search("api2024", index=small_index).hits[0]
+    assert hit.highlights["body"] == "应用接口<mark>ＡＰＩ２０２４</mark>版本。"
+    assert hit.highlights["body_en"].startswith("The <mark>API2024</mark> specification")

@@ -117,6 +117,7 @@ class CorpusReader:
         self.paths = [Path(p) for p in paths]
         self.max_field_chars = settings.get("max_field_chars", max_field_chars)
         self.problems = []
+        self._jsonl_seen = {}  # id -> "file:line" where a JSON Lines record had it
 
     def sources(self):
         """(file, batch) pairs in reading order, later batches last."""
@@ -222,8 +223,14 @@ class CorpusReader:
                     where, number, f"field '{key}' holds {len(value):,} "
                     f"characters, over the limit of {self.max_field_chars:,}"))
                 return None
-        return make_document(str(obj["id"]), batch, where, values, number,
-                             self.problems)
+        doc_id = str(obj["id"])
+        earlier = self._jsonl_seen.get(doc_id)
+        if earlier:
+            self.problems.append(Problem(where, number, f"duplicate id '{doc_id}': "
+                                         f"this record replaces the one at {earlier}",
+                                         "warning"))
+        self._jsonl_seen[doc_id] = f"{where}:{number}"
+        return make_document(doc_id, batch, where, values, number, self.problems)
 
 
 def _json_value(value):

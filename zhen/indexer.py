@@ -133,10 +133,11 @@ class _Run:
         if old is not None and old[0] == doc_hash:
             report.unchanged += 1
             return
-        if doc.id in self.pending:  # the same id twice in one chunk
+        repeated = doc.id in self.pending  # the same id twice in one chunk:
+        if repeated:                        # commit so the update can see it
             self._commit()
         writer = self._writer()
-        if old is None and doc.id not in self.pending:
+        if old is None and not repeated:
             writer.add_document(**document_fields(doc))
             report.added += 1
         else:

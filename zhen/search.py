@@ -113,7 +113,7 @@ class Searcher:
         if sort == "date":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         results = searcher.search_page(compiler.compile(tree), page, **kwargs)
-        if results.total == 0 and _is_plain(tree):
+        if results.total == 0 and _relaxable(tree):
             loose = searcher.search_page(compiler.compile(tree, loose=True),
                                          page, **kwargs)
             if loose.total:
@@ -182,13 +182,12 @@ def _hit(hit, needles):
                batch=hit["batch"], highlights=highlights, matched=matched)
 
 
-def _is_plain(node):
-    """A query of words only (no OR, NOT, phrase): eligible for relaxing."""
-    if isinstance(node, Term):
-        return True
-    if isinstance(node, And):
-        return all(isinstance(c, (Term, Filter)) for c in node.children)
-    return False
+def _relaxable(node):
+    """Two or more plain words (no OR, NOT, phrase): when no document has
+    them all, the ones with most of them are better than nothing."""
+    return isinstance(node, And) and \
+        sum(isinstance(c, Term) for c in node.children) > 1 and \
+        all(isinstance(c, (Term, Filter)) for c in node.children)
 
 
 def _has_latin(tree):

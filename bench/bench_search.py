@@ -1,0 +1,110 @@
+"""Query latency: zhen vs the textbook Whoosh + jieba setup, same data, one run.
+
+    python bench/bench_search.py [--corpus twlaw|stard|both] [--questions N]
+
+For each corpus, builds (once, cached under bench/out/) a zhen index and a
+baseline index (jieba ChineseAnalyzer + StemmingAnalyzer, stored text), then
+times two query sets on each: short keyword queries (bench/keywords.txt) and
+STARD's natural-language questions. Each timing includes highlighting the
+top 10 hits (zhen: both languages; baseline: Whoosh's highlighter on the
+Chinese body).
+"""
+
+import argparse
+import datetime
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (SHARED, TWLAW, baseline_fields, baseline_schema,  # noqa: E402
+                    load_docs, require_shared)
+
+OUT = Path(__file__).resolve().parent / "out"
+STARD = SHARED / "eval" / "stard"
+CORPORA = {"twlaw": TWLAW, "stard": STARD / "corpus.jsonl"}
+
+
+def build(name, source):
+    from whoosh import index as whoosh_index
+    from zhen.indexer import update_index
+    zhen_dir, base_dir = OUT / f"{name}-zhen", OUT / f"{name}-baseline"
+    if not (zhen_dir / "current").exists():
+        update_index([source], index=zhen_dir)
+    if not whoosh_index.exists_in(str(base_dir)):
+        base_dir.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(base_dir), baseline_schema())
+        with ix.writer(limitmb=256) as writer:
+            for doc in load_docs([source]):
+                writer.add_document(**baseline_fields(doc))
+    return zhen_dir, base_dir
+
+
+def questions(limit):
+    lines = (STARD / "train.queries.tsv").read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines[:limit]]
+
+
+def keywords():
+    path = Path(__file__).resolve().parent / "keywords.txt"
+    return [q for q in path.read_text(encoding="utf-8").splitlines() if q.strip()]
+
+
+def time_zhen(index, queries):
+    from zhen.search import Searcher
+    searcher = Searcher(index)
+    searcher.search(queries[0])  # open the index and warm up
+    return _timings(lambda q: searcher.search(q, limit=10), queries)
+
+
+def time_baseline(index, queries):
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import MultifieldParser, OrGroup
+    ix = whoosh_index.open_dir(str(index))
+    searcher = ix.searcher()
+    fields = ["title", "body", "title_en", "body_en", "summary_en"]
+    parser = MultifieldParser(fields, ix.schema, group=OrGroup.factory(0.9))
+
+    def run(q):
+        results = searcher.search(parser.parse(q), limit=10)
+        return [hit.highlights("body") for hit in results]
+
+    run(queries[0])
+    return _timings(run, queries)
+
+
+def _timings(fn, queries):
+    out = []
+    for q in queries:
+        started = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def summary(ms):
+    ms = sorted(ms)
+    return f"p50 {statistics.median(ms):6.1f} ms  p95 {ms[int(0.95 * (len(ms) - 1))]:6.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", choices=["twlaw", "stard", "both"], default="both")
+    parser.add_argument("--questions", type=int, default=200)
+    args = parser.parse_args()
+    require_shared()
+    names = ["twlaw", "stard"] if args.corpus == "both" else [args.corpus]
+    sets = {"keywords": keywords(), "questions": questions(args.questions)}
+    print(f"date: {datetime.date.today()}")
+    for name in names:
+        zhen_dir, base_dir = build(name, CORPORA[name])
+        for set_name, queries in sets.items():
+            z = time_zhen(zhen_dir, queries)
+            b = time_baseline(base_dir, queries)
+            print(f"{name:6s} {set_name:9s} ({len(queries)}): zhen {summary(z)} | "
+                  f"baseline {summary(b)}")
+
+
+if __name__ == "__main__":
+    main()
