@@ -24,6 +24,7 @@ from common import (SHARED, TWLAW, baseline_fields, baseline_schema,  # noqa: E4
 OUT = Path(__file__).resolve().parent / "out"
 STARD = SHARED / "eval" / "stard"
 CORPORA = {"twlaw": TWLAW, "stard": STARD / "corpus.jsonl"}
+OUT.mkdir(exist_ok=True)
 
 
 def build(name, source):

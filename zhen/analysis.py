@@ -88,8 +88,18 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-# word -> index term, filled as words are met (bounded; words repeat a lot)
-_STEMS = {}
+# English word -> its index term (stem, or _STOP), filled as words are met
+# (bounded; words repeat a lot, so most are looked up, not stemmed).
+_WORD_TERMS = {}
+_STOP = object()
+
+
+def _word_term(word):
+    term = _STOP if word in ENGLISH_STOP_WORDS else (
+        stem(word) if word.isalpha() else word)
+    if len(_WORD_TERMS) < 200_000:
+        _WORD_TERMS[word] = term
+    return term
 
 
 @lru_cache(maxsize=100_000)
@@ -106,11 +116,7 @@ def script_runs(text):
 
 def han_words(run, userdict=None):
     """jieba's words for a Han run, as (word, start, end) within the run."""
-    start = 0
-    for word in segmenter(userdict).cut(run, hmm=True):
-        end = start + len(word)
-        yield word, start, end
-        start = end
+    return segmenter(userdict).tokenize(run)
 
 
 _prepared = (None, None)
@@ -200,27 +206,22 @@ class WordAnalyzer(_BilingualAnalyzer):
 
     def terms(self, runs, removestops=True):
         out, pos = [], 0
-        cut = segmenter(self.userdict).cut
-        stems = _STEMS
+        tokenize = segmenter(self.userdict).tokenize
+        terms = _WORD_TERMS
         for kind, start, end, text in runs:
             if kind == "han":
-                for word in cut(text, hmm=True):
-                    out.append((word, pos, start, start + len(word)))
-                    start += len(word)
-                    pos += 1
-            elif kind == "word":
-                if removestops and text in ENGLISH_STOP_WORDS:
+                words = tokenize(text)
+                out.extend([(word, pos + i, start + s, start + e)
+                            for i, (word, s, e) in enumerate(words)])
+                pos += len(words)
+                continue
+            term = terms.get(text) or _word_term(text)
+            if term is _STOP:
+                if removestops:
                     continue
-                term = stems.get(text)
-                if term is None:
-                    term = stem(text) if text.isalpha() else text
-                    if len(stems) < 200_000:
-                        stems[text] = term
-                out.append((term, pos, start, end))
-                pos += 1
-            else:
-                out.append((text, pos, start, end))
-                pos += 1
+                term = text
+            out.append((term, pos, start, end))
+            pos += 1
         return out
 
 

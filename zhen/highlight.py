@@ -8,11 +8,13 @@ written. Fragments are measured in characters, which suits Chinese (no
 spaces) and English alike.
 """
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, SENTENCE_CHARS, han_words,
-                       script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RANGES, HAN_RUN, SENTENCE_CHARS,
+                       han_words, script_runs, stem)
 from .normalize import normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
@@ -48,6 +50,20 @@ class Needles:
     def __bool__(self):
         return bool(self.han or self.words or self.stems)
 
+    @cached_property
+    def candidates(self):
+        """A regex for words that may match: the exact words, and words that
+        begin like a stem (Snowball stems are nearly prefixes: ministri ->
+        ministr), so a long text is scanned by the regex engine and only its
+        candidates are stemmed."""
+        prefixes = set(self.words)
+        prefixes.update(s[:max(3, len(s) - 1)] for s in self.stems)
+        if not prefixes:
+            return None
+        body = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
+        letter = r"[^\W_%s]" % HAN_RANGES  # a word character that is not Han
+        return re.compile(r"(?<!%s)(?:%s)%s*(?:\+\+|#(?!\w))?" % (letter, body, letter))
+
 
 def match_spans(text, needles):
     """Sorted, merged (start, end) spans of ``text`` that match ``needles``."""
@@ -58,14 +74,12 @@ def match_spans(text, needles):
         while start >= 0:
             spans.append(norm.span(start, start + len(needle)))
             start = norm.text.find(needle, start + len(needle))
-    if needles.words or needles.stems:
-        for kind, start, end in script_runs(norm.text):
-            if kind == "han":
-                continue
-            word = norm.text[start:end]
+    if needles.candidates is not None:
+        for match in needles.candidates.finditer(norm.text):
+            word = match.group()
             if word in needles.words or (
                     word not in ENGLISH_STOP_WORDS and stem(word) in needles.stems):
-                spans.append(norm.span(start, end))
+                spans.append(norm.span(*match.span()))
     return _merge(spans)
 
 

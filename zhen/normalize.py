@@ -81,13 +81,25 @@ def normalize(text):
     # Same length and nothing that composes: every character mapped to one.
     if len(folded) == len(text) and not _COMPOSING.search(text):
         return _to_simplified(folded, None, len(text))
-    chars, offsets = [], []
-    for index, char in enumerate(text.translate(_WIDTH_TABLE)):
+    # Slow path, line by line: only lines that change length pay per character.
+    chars, offsets, base = [], [], 0
+    for line in text.splitlines(keepends=True):
+        folded = unicodedata.normalize("NFKC", line).lower()
+        if len(folded) == len(line) and not _COMPOSING.search(line):
+            chars.append(folded)
+            offsets.extend(range(base, base + len(line)))
+        else:
+            _fold_by_character(line, base, chars, offsets)
+        base += len(line)
+    offsets.append(len(text))
+    return _to_simplified("".join(chars), offsets, len(text))
+
+
+def _fold_by_character(line, base, chars, offsets):
+    for index, char in enumerate(line.translate(_WIDTH_TABLE), start=base):
         piece = unicodedata.normalize("NFKC", char).lower()
         chars.append(piece)
         offsets.extend([index] * len(piece))
-    offsets.append(len(text))
-    return _to_simplified("".join(chars), offsets, len(text))
 
 
 def _to_simplified(text, offsets, original_length):
