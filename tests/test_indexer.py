@@ -183,3 +183,41 @@ def test_jsonl_duplicate_ids_index_once_with_the_later_record(tmp_path):
     assert report.documents == 1
     assert search("新的", index=tmp_path / "ix").total == 1
     assert search("旧的", index=tmp_path / "ix").total == 0
+
+
+def test_killed_rebuild_keeps_the_live_index_and_resumes(tmp_path):
+    index = tmp_path / "ix"
+    small = tmp_path / "small"
+    write_record(small / "b", "only", title="唯一")
+    update_index([small], index=index, jobs=1)
+    args = _zhen("index", "--rebuild", "--index", str(index), "--jobs", "1",
+                 "--commit-every", "10", str(SAMPLE))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = IndexStore(index)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill once the new generation has commits
+        building = store.pointer("building")
+        if building is not None and store.open(building).doc_count() >= 10:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert search("唯一", index=index).total == 1  # still the old, complete index
+    assert store.pointer("building") is not None
+    partial = store.open(store.pointer("building")).doc_count()
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    assert f"{partial} unchanged" in done.stdout  # resumed, not restarted
+    assert search("唯一", index=index).total == 0
+    assert store.open().doc_count() == 268
+    assert store.pointer("building") is None
+
+
+def test_searcher_open_across_a_rebuild_keeps_answering(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    update_index([corpus], index=index, jobs=1)
+    searcher = Searcher(index)
+    before = searcher.search("国").total
+    update_index([corpus], index=index, jobs=1, rebuild=True)
+    assert searcher.search("国").total == before
+    searcher.close()

@@ -81,25 +81,44 @@ def normalize(text):
     # Same length and nothing that composes: every character mapped to one.
     if len(folded) == len(text) and not _COMPOSING.search(text):
         return _to_simplified(folded, None, len(text))
-    # Slow path, line by line: only lines that change length pay per character.
-    chars, offsets, base = [], [], 0
-    for line in text.splitlines(keepends=True):
-        folded = unicodedata.normalize("NFKC", line).lower()
-        if len(folded) == len(line) and not _COMPOSING.search(line):
-            chars.append(folded)
-            offsets.extend(range(base, base + len(line)))
-        else:
-            _fold_by_character(line, base, chars, offsets)
-        base += len(line)
+    if not _COMPOSING.search(text):
+        offsets = _offsets_around_expanders(text, len(folded))
+        if offsets is not None:
+            return _to_simplified(folded, offsets, len(text))
+    chars, offsets = [], []
+    for index, char in enumerate(text.translate(_WIDTH_TABLE)):
+        piece = unicodedata.normalize("NFKC", char).lower()
+        chars.append(piece)
+        offsets.extend([index] * len(piece))
     offsets.append(len(text))
     return _to_simplified("".join(chars), offsets, len(text))
 
 
-def _fold_by_character(line, base, chars, offsets):
-    for index, char in enumerate(line.translate(_WIDTH_TABLE), start=base):
-        piece = unicodedata.normalize("NFKC", char).lower()
-        chars.append(piece)
-        offsets.extend([index] * len(piece))
+def _offsets_around_expanders(text, folded_length):
+    """Offsets when the only changes in length come from single characters
+    that fold to several (︰ -> .., ㎡ -> m2); None if that does not add up."""
+    offsets, at = [], 0
+    for match in _expanders().finditer(text):
+        offsets.extend(range(at, match.start()))
+        offsets.extend([match.start()] * len(_fold(match.group())))
+        at = match.end()
+    offsets.extend(range(at, len(text)))
+    if len(offsets) != folded_length:
+        return None
+    offsets.append(len(text))
+    return offsets
+
+
+def _fold(char):
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+@lru_cache(maxsize=1)
+def _expanders():
+    """A regex of the BMP characters that fold to more or fewer than one."""
+    chars = [chr(c) for c in range(0x80, 0x10000)
+             if not 0xD800 <= c <= 0xDFFF and len(_fold(chr(c))) != 1]
+    return re.compile("[%s]" % re.escape("".join(chars)))
 
 
 def _to_simplified(text, offsets, original_length):
