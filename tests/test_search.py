@@ -151,3 +151,26 @@ def test_highlight_on_full_width_text(small_index):
     hit = search("api2024", index=small_index).hits[0]
     assert hit.highlights["body"] == "应用接口<mark>ＡＰＩ２０２４</mark>版本。"
     assert hit.highlights["body_en"].startswith("The <mark>API2024</mark> specification")
+
+
+def test_other_language_snippet_shows_the_same_article(tmp_path):
+    from zhen.indexer import update_index
+    from .conftest import write_record
+    zh = "".join(f"第 {n} 條 {'一般規定' * 8}。\n" for n in range(1, 30))
+    zh = zh.replace("第 17 條 一般規定", "第 17 條 海關檢查")
+    en = "".join(f"Article {n} {'General provisions apply here. ' * 4}\n" for n in range(1, 30))
+    en = en.replace("Article 17 General", "Article 17 Customs inspection. General")
+    write_record(tmp_path / "c", "law", title="法", resulting_text=zh,
+                 translated_content=en)
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    hit = search("海關", index=tmp_path / "ix").hits[0]
+    assert "<mark>海關</mark>" in hit.highlights["body"]
+    assert hit.highlights["body_en"].startswith("…Article 17 Customs inspection.")
+    back = search("customs", index=tmp_path / "ix").hits[0]
+    assert back.highlights["body"].startswith("…第 17 條 海關檢查")
+
+
+def test_counterpart_falls_back_to_relative_position():
+    from zhen.align import counterpart
+    assert counterpart(50, "甲" * 100, "a" * 400, "zh") == 200
+    assert counterpart(0, "", "abc", "zh") == 0

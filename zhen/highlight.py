@@ -123,18 +123,25 @@ def best_window(spans, length, size):
     return begin, begin + size
 
 
-def snippet(text, needles, lang="zh", whole=False):
-    """(html, matched) for one field: the best fragment, or all of a title."""
+def snippet(text, needles, lang="zh", whole=False, around=None):
+    """(html, first match offset or None) for one field: the best fragment,
+    or all of a title. Without a match, the fragment starts at ``around``
+    (the place matching the other language's passage) if given."""
     if not text:
-        return "", False
+        return "", None
     spans = match_spans(text, needles) if needles else []
+    first = spans[0][0] if spans else None
     if whole:
-        return mark(text, spans), bool(spans)
+        return mark(text, spans), first
     size = FRAGMENT_CHARS[lang]
-    begin, end = best_window(spans, len(text), size)
-    html = mark(text, spans, begin, end)
+    if spans or around is None:
+        begin, end = best_window(spans, len(text), size)
+    else:
+        begin = max(0, min(around, len(text) - size))
+        end = begin + size
+    html = mark(text, spans, begin, min(end, len(text)))
     if begin > 0:
         html = "…" + html
     if end < len(text):
         html += "…"
-    return " ".join(html.split()), bool(spans)
+    return " ".join(html.split()), first

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from whoosh import scoring, sorting
 
 from . import settings
+from .align import counterpart
 from .compiler import Compiler
 from .errors import DocumentNotFound, QueryError
 from .highlight import Needles, snippet
@@ -164,22 +165,36 @@ def _facets(results):
 
 def _hit(hit, needles):
     record = hit["record"]
-    highlights, matched = {}, []
+    highlights, matched, firsts = {}, [], {}
     for name, key in TEXT_FIELDS.items():
         text = record.get(key)
         if not text:
             continue
         lang = "en" if name in ENGLISH_FIELDS else "zh"
-        html, found = snippet(text, needles, lang, whole=name in WHOLE_FIELDS)
-        highlights[name] = html
-        if found:
+        html, first = snippet(text, needles, lang, whole=name in WHOLE_FIELDS)
+        highlights[name], firsts[name] = html, first
+        if first is not None:
             matched.append(name)
+    _align_bodies(record, needles, highlights, firsts)
     return Hit(id=hit["id"], score=round(hit.score or 0.0, 4),
                title=record.get("title"),
                translated_title=record.get("translated_title"),
                date=_iso(hit.get("date")), url=record.get("url"),
                archive_url=record.get("archive_url"), site=record.get("site"),
                batch=hit["batch"], highlights=highlights, matched=matched)
+
+
+def _align_bodies(record, needles, highlights, firsts):
+    """When only one body matched, show the other body's same passage."""
+    zh, en = record.get("resulting_text"), record.get("translated_content")
+    if not zh or not en:
+        return
+    if firsts.get("body") is not None and firsts.get("body_en") is None:
+        around = counterpart(firsts["body"], zh, en, "zh")
+        highlights["body_en"] = snippet(en, needles, "en", around=around)[0]
+    elif firsts.get("body_en") is not None and firsts.get("body") is None:
+        around = counterpart(firsts["body_en"], en, zh, "en")
+        highlights["body"] = snippet(zh, needles, "zh", around=around)[0]
 
 
 def _relaxable(node):
