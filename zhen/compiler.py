@@ -77,6 +77,7 @@ class Compiler:
 
     def _run(self, kind, run, fields, loose):
         if kind == "han":
+            fields = _chinese_only(fields)
             if loose or len(run) > SENTENCE_CHARS:
                 return self._sentence(run, fields)
             return self._han_word(run, fields)
@@ -120,7 +121,10 @@ class Compiler:
                 words.append(run)
         if not words:
             return wq.NullQuery
-        return self._phrase_on(SCOPE_FIELDS[scope], words)
+        fields = SCOPE_FIELDS[scope]
+        if all(kind == "han" for kind, _ in runs):
+            fields = _chinese_only(fields)
+        return self._phrase_on(fields, words)
 
     def _phrase_on(self, fields, words):
         return wq.Or([_phrase_or_term(recall_field(f), words, self.weights[f])
@@ -134,6 +138,12 @@ class Compiler:
         else:
             query = wq.Term("batch_tags", node.value)
         return query
+
+
+def _chinese_only(fields):
+    """Chinese text is looked for in the Chinese fields (English ones hold
+    none), unless the user scoped the query to English fields."""
+    return tuple(f for f in fields if f in CHINESE_FIELDS) or fields
 
 
 def _coordinated(query):
