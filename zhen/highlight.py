@@ -19,6 +19,8 @@ from .normalize import normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
+CHUNK_CHARS = 4000  # bodies are searched for a snippet this much at a time
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,34 @@ class Needles:
         body = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
         letter = r"[^\W_%s]" % HAN_RANGES  # a word character that is not Han
         return re.compile(r"(?<!%s)(?:%s)%s*(?:\+\+|#(?!\w))?" % (letter, body, letter))
+
+
+def first_spans(text, needles):
+    """The spans of the first stretch of ``text`` that has any match.
+
+    A snippet shows one fragment, so a long body is normalised and searched
+    a chunk at a time and the search stops at the first chunk that matches:
+    the cost follows the position of the first match, not the length of the
+    document. Chunks overlap by the longest needle, so no match is cut.
+    """
+    if not needles or not _may_match(text, needles):
+        return []
+    overlap = max(map(len, needles.han), default=0) + 32
+    for start in range(0, len(text), CHUNK_CHARS):
+        piece = text[start:start + CHUNK_CHARS + overlap]
+        spans = [(s + start, e + start) for s, e in match_spans(piece, needles)
+                 if s < CHUNK_CHARS or start + len(piece) >= len(text)]
+        if spans:
+            return spans
+    return []
+
+
+def _may_match(text, needles):
+    """False when ``text`` cannot match: Latin needles only, and neither
+    their letters nor any full-width form occur in it."""
+    if needles.han:
+        return True
+    return bool(needles.candidates.search(text.lower()) or _FULL_WIDTH.search(text))
 
 
 def match_spans(text, needles):
@@ -129,10 +159,11 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
     (the place matching the other language's passage) if given."""
     if not text:
         return "", None
-    spans = match_spans(text, needles) if needles else []
-    first = spans[0][0] if spans else None
     if whole:
-        return mark(text, spans), first
+        spans = match_spans(text, needles) if needles else []
+        return mark(text, spans), (spans[0][0] if spans else None)
+    spans = first_spans(text, needles)
+    first = spans[0][0] if spans else None
     size = FRAGMENT_CHARS[lang]
     if spans or around is None:
         begin, end = best_window(spans, len(text), size)

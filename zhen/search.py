@@ -15,6 +15,7 @@ from . import settings
 from .align import counterpart
 from .compiler import Compiler
 from .errors import DocumentNotFound, QueryError
+from .facets import FacetCounter
 from .highlight import Needles, snippet
 from .query import And, Filter, Term, parse, positive_leaves
 from .schema import ENGLISH_FIELDS, TEXT_FIELDS
@@ -22,8 +23,6 @@ from .store import IndexStore
 from .suggest import suggest
 
 SORTS = ("relevance", "date")
-# facet (a sortable column) -> the query filter that selects one of its values
-FACETS = {"year": "date", "site": "site", "batch": "batch"}
 WHOLE_FIELDS = ("title", "title_en")
 
 
@@ -69,6 +68,7 @@ class Searcher:
         self.userdict = settings.get("userdict", userdict)
         self._gen = None
         self._searcher = None
+        self._facets = FacetCounter()
 
     def close(self):
         if self._searcher is not None:
@@ -95,14 +95,15 @@ class Searcher:
         tree = parse(text)
         searcher = self.searcher()
         compiler = Compiler(self.userdict)
-        results, relaxed = self._run(searcher, compiler, tree, page, limit, sort)
+        top, docnums, relaxed = self._run(searcher, compiler, tree, page, limit, sort)
         needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)),
                                      self.userdict)
-        hits = [_hit(h, needles) for h in results]
+        total = len(docnums)
         result = SearchResult(
-            query=text, total=results.total, took_ms=0.0, page=page,
-            pages=max(1, -(-results.total // limit)), limit=limit, sort=sort,
-            hits=hits, facets=_facets(results.results), relaxed=relaxed)
+            query=text, total=total, took_ms=0.0, page=page,
+            pages=max(1, -(-total // limit)), limit=limit, sort=sort,
+            hits=[_hit(h, needles) for h in top],
+            facets=self._facets.count(searcher, docnums), relaxed=relaxed)
         if result.total == 0 or _has_latin(tree):
             result.suggestion = suggest(searcher, text, tree)
         result.message = _message(result)
@@ -110,16 +111,14 @@ class Searcher:
         return result
 
     def _run(self, searcher, compiler, tree, page, limit, sort):
-        kwargs = {"pagelen": limit, "groupedby": _facet_spec(), "terms": False}
-        if sort == "date":
-            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-        results = searcher.search_page(compiler.compile(tree), page, **kwargs)
-        if results.total == 0 and _relaxable(tree):
-            loose = searcher.search_page(compiler.compile(tree, loose=True),
-                                         page, **kwargs)
-            if loose.total:
-                return loose, True
-        return results, False
+        """(hits of the page, every matching docnum, relaxed?)."""
+        top, docnums = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
+        if not docnums and _relaxable(tree):
+            loose = _top_and_all(searcher, compiler.compile(tree, loose=True),
+                                 page, limit, sort)
+            if loose[1]:
+                return (*loose, True)
+        return top, docnums, False
 
     def document(self, doc_id):
         """The stored record of one document, with its index facts."""
@@ -140,27 +139,15 @@ def _check_paging(page, limit, sort):
                          hint="e.g. --page 2 --limit 10")
 
 
-def _facet_spec():
-    facets = sorting.Facets()
-    for name in FACETS:
-        facets.add_field(name, maptype=sorting.Count)
-    return facets
-
-
-def _facets(results):
-    """Counts per facet value; newest year first, else most frequent first."""
-    out = {}
-    for name, key in FACETS.items():
-        items = [(_text(value), count)
-                 for value, count in results.groups(name).items()
-                 if value not in (None, b"", "")]
-        if name == "year":
-            items.sort(reverse=True)
-        else:
-            items.sort(key=lambda item: (-item[1], item[0]))
-        out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"}
-                     for v, c in items]
-    return out
+def _top_and_all(searcher, query, page, limit, sort):
+    """The page's hits, ranked with Whoosh's skipping (top-k only), and the
+    numbers of all matching documents, found without scoring them."""
+    sortedby = sorting.FieldFacet("date", reverse=True) if sort == "date" else None
+    results = searcher.search(query, limit=page * limit, sortedby=sortedby,
+                              terms=False)
+    # Index the top hits directly: len(results) would re-run the query.
+    top = [results[i] for i in range((page - 1) * limit, results.scored_length())]
+    return top, list(searcher.docs_for_query(query))
 
 
 def _hit(hit, needles):
