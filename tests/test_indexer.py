@@ -160,12 +160,12 @@ def test_sigkill_leaves_a_searchable_index_and_a_rerun_finishes(tmp_path, delay)
                  "--commit-every", "10", str(SAMPLE))
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(signal.SIGKILL)  # a no-op if it already finished
     proc.wait()
     store = IndexStore(index)
     if store.current() is not None:  # killed after the first commit
         before = store.open().doc_count()
-        assert before % 10 == 0 and before < 268
+        assert before % 10 == 0 or before == 268  # whole chunks only
         search("国", index=index)  # searchable, no error
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     assert "268 documents in" in done.stdout

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import rjieba
 import Stemmer
-from whoosh.analysis import Analyzer, Token
+from whoosh.analysis import Analyzer
 from whoosh.analysis.filters import STOP_WORDS
 
 from .normalize import normalize
@@ -119,6 +119,35 @@ def han_words(run, userdict=None):
     return segmenter(userdict).tokenize(run)
 
 
+class SlotToken:
+    """Whoosh's token interface with fixed slots.
+
+    Analyzers yield one token object again and again, changing its
+    attributes per term (Whoosh's own convention); attribute writes to slots
+    are cheaper than to Whoosh's dict-based ``Token``, and tens of millions
+    of them are made when indexing a corpus.
+    """
+
+    __slots__ = ("text", "pos", "startchar", "endchar", "boost", "stopped",
+                 "positions", "chars", "removestops", "mode", "original")
+
+    def __init__(self, positions=False, chars=False, removestops=True, mode=""):
+        self.positions, self.chars = positions, chars
+        self.removestops, self.mode = removestops, mode
+        self.boost, self.stopped = 1.0, False
+        self.text = self.original = ""
+        self.pos = self.startchar = self.endchar = 0
+
+    def copy(self):
+        other = SlotToken(self.positions, self.chars, self.removestops, self.mode)
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        return other
+
+    def __repr__(self):
+        return f"SlotToken({self.text!r}, pos={self.pos}, chars={self.startchar}:{self.endchar})"
+
+
 _prepared = (None, None)
 
 
@@ -157,10 +186,7 @@ class _BilingualAnalyzer(Analyzer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True,
                  mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode,
-                      **kwargs)
-        token.boost = 1.0
-        token.stopped = False
+        token = SlotToken(positions, chars, removestops, mode)
         norm, runs = prepare(value)
         terms = self.terms(runs, removestops)
         if keeporiginal or (chars and norm.offsets is not None):

@@ -8,6 +8,7 @@ query and usage errors exit 2, a missing or unusable index exits 1.
 import json
 import sys
 import time
+from contextlib import closing, contextmanager
 
 import click
 
@@ -32,6 +33,19 @@ class ZhenClickError(click.ClickException):
 def fail(error):
     code = 2 if isinstance(error, QueryError) else 1
     raise ZhenClickError(error, code) from None
+
+
+@contextmanager
+def reported():
+    """Turn library errors inside the block into CLI errors."""
+    try:
+        yield
+    except ZhenError as error:
+        fail(error)
+
+
+def echo_json(data):
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def setting_option(name, *flags, **kwargs):
@@ -75,17 +89,14 @@ def check(paths, as_json):
         zhen check corpus/
     """
     reader = CorpusReader(paths)
-    try:
+    with reported():
         count = len({doc.id for doc in reader.documents()})
-    except CorpusError as error:
-        fail(error)
     errors = [p for p in reader.problems if p.severity == "error"]
     warnings = [p for p in reader.problems if p.severity != "error"]
     if as_json:
-        click.echo(json.dumps({"documents": count,
-                               "errors": [p.to_dict() for p in errors],
-                               "warnings": [p.to_dict() for p in warnings]},
-                              ensure_ascii=False, indent=2))
+        echo_json({"documents": count,
+                   "errors": [p.to_dict() for p in errors],
+                   "warnings": [p.to_dict() for p in warnings]})
     else:
         print_problems(reader.problems)
         click.echo(f"{count} documents read, {_plural(len(errors), 'error')}, "
@@ -119,16 +130,12 @@ def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
         zhen index corpus/
         zhen index --rebuild --index /srv/zhen corpus/
     """
-    with _progress(as_json, paths) as tick:
-        try:
-            report = update_index(paths, index=index, rebuild=rebuild,
-                                  prune=prune, jobs=jobs,
-                                  commit_every=commit_every,
-                                  userdict=userdict, wait=wait, progress=tick)
-        except ZhenError as error:
-            fail(error)
+    with _progress(as_json, paths) as tick, reported():
+        report = update_index(paths, index=index, rebuild=rebuild, prune=prune,
+                              jobs=jobs, commit_every=commit_every,
+                              userdict=userdict, wait=wait, progress=tick)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.to_dict())
         return
     print_problems(report.problems)
     click.echo(
@@ -165,15 +172,10 @@ def search(query, index, limit, page, sort, as_json):
         zhen search '中华人民共和国 date:2023'
         zhen search --json --limit 5 '"Ministry of Commerce"'
     """
-    searcher = Searcher(index)
-    try:
+    with reported(), closing(Searcher(index)) as searcher:
         result = searcher.search(query, page=page, limit=limit, sort=sort)
-    except ZhenError as error:
-        fail(error)
-    finally:
-        searcher.close()
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(result.to_dict())
     else:
         print_results(result)
 
@@ -189,15 +191,10 @@ def show(doc_id, index, as_json):
     Example:
         zhen show 000_3fddcb5e1127a706
     """
-    searcher = Searcher(index)
-    try:
+    with reported(), closing(Searcher(index)) as searcher:
         record = searcher.document(doc_id)
-    except ZhenError as error:
-        fail(error)
-    finally:
-        searcher.close()
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        echo_json(record)
     else:
         print_document(record)
 
@@ -212,12 +209,10 @@ def stats(index, as_json):
     Example:
         zhen stats --json
     """
-    try:
+    with reported():
         data = index_stats(index)
-    except ZhenError as error:
-        fail(error)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
     else:
         print_stats(data)
 
@@ -246,10 +241,8 @@ def serve(index, host, port, corpus_paths):
     except IndexMissingError:
         paths = corpus_paths or [str(settings.SAMPLE_CORPUS)]
         click.echo(f"No index at {index}; indexing {', '.join(paths)} ...")
-        try:
+        with reported():
             update_index(paths, index=index)
-        except ZhenError as error:
-            fail(error)
     host, port = settings.get("host", host), settings.get("port", port)
     click.echo(f"Serving zhen on http://{host}:{port}/ (Ctrl-C stops)")
     waitress_serve(create_app({"INDEX": index}), host=host, port=port)

@@ -3,7 +3,7 @@
 from flask import (Blueprint, abort, current_app, jsonify, render_template,
                    request)
 
-from ..errors import DocumentNotFound, IndexMissingError, QueryError, ZhenError
+from ..errors import DocumentNotFound, QueryError, ZhenError
 from ..search import SORTS
 from . import get_searcher
 
@@ -32,10 +32,8 @@ def _run(query, page, sort):
         return result, None, 200
     except QueryError as error:
         return None, error, 400
-    except IndexMissingError as error:
+    except ZhenError as error:  # no index, or one that needs a rebuild
         return None, error, 503
-    except ZhenError as error:
-        return None, error, 500
 
 
 @bp.route("/")
@@ -64,7 +62,7 @@ def document(doc_id):
         record = get_searcher(current_app).document(doc_id)
     except DocumentNotFound:
         abort(404)
-    except IndexMissingError as error:
+    except ZhenError as error:
         return render_template("search/index.html", query="", sort="relevance",
                                result=None, error=error), 503
     return render_template("search/doc.html", doc=record, query=query)
