@@ -117,7 +117,7 @@ def test_highlight_html_is_escaped(tmp_path):
 def test_title_fields_are_weighted_above_bodies(tmp_path):
     from zhen.indexer import update_index
     from .conftest import write_record
-    write_record(tmp_path / "c", "body", title="其他", resulting_text="海关的规定。" * 3)
+    write_record(tmp_path / "c", "body", title="其他", resulting_text="关于海关的规定。")
     write_record(tmp_path / "c", "title", title="海关规定", resulting_text="其他内容。")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     assert ids(tmp_path / "ix", "海关") == ["title", "body"]
@@ -174,3 +174,22 @@ def test_counterpart_falls_back_to_relative_position():
     from zhen.align import counterpart
     assert counterpart(50, "甲" * 100, "a" * 400, "zh") == 200
     assert counterpart(0, "", "abc", "zh") == 0
+
+
+def test_punctuated_chinese_question_ranks_by_its_words(tmp_path):
+    from zhen.indexer import update_index
+    from .conftest import write_record
+    write_record(tmp_path / "c", "carrier", title="运输规定",
+                 resulting_text="承运人对运输过程中货物的灭失，应当承担赔偿责任。")
+    write_record(tmp_path / "c", "other", title="其他", resulting_text="其他内容。")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    result = search("承运人把货物弄丢了，应该怎么要求赔偿？", index=tmp_path / "ix")
+    assert [h.id for h in result.hits] == ["carrier"]
+    assert not result.relaxed
+    assert "<mark>承运人</mark>" in result.hits[0].highlights["body"]
+
+
+def test_long_english_question_is_ranked_not_required(small_index):
+    result = search("which rules apply to tariffs on imported goods", index=small_index)
+    assert result.hits[0].id == "008_tariffs"
+    assert not result.relaxed

@@ -44,9 +44,15 @@ _RUNS = re.compile(
     % (HAN_RANGES, HAN_RANGES))
 HAN_RUN = re.compile(r"[%s]+" % HAN_RANGES)
 ENGLISH_STOP_WORDS = frozenset(STOP_WORDS)
-# A Han run longer than this in a query reads as a sentence (a question), not
-# one word: it is searched and highlighted by its words.
+# Query text with more Han characters than this (in one word, or in runs split
+# by punctuation) reads as a sentence, e.g. a question, not one word: it is
+# searched and highlighted by its words, none of them required.
 SENTENCE_CHARS = 8
+
+
+def is_sentence(han_runs):
+    """Whether these Han runs of one query word read as a sentence."""
+    return sum(map(len, han_runs)) > SENTENCE_CHARS
 
 
 def userdict_fingerprint(path):

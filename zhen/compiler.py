@@ -15,13 +15,15 @@ from datetime import datetime
 from whoosh import query as wq
 
 from . import settings
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, SENTENCE_CHARS, han_bigrams,
-                       han_words, script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, han_bigrams, han_words,
+                       is_sentence, script_runs, stem)
 from .normalize import normalize
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
 COORDINATION_BONUS = 1000.0
+# More plain words than this make a question: any word may match, BM25 ranks.
+QUESTION_WORDS = 4
 SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
                 "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
 
@@ -56,7 +58,11 @@ class Compiler:
                      if not isinstance(c, (Not, Filter))]
         filters = [self.filter(c) for c in children if isinstance(c, Filter)]
         negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
-        if loose and len(positives) > 1:
+        if len(positives) > QUESTION_WORDS:
+            # A question, not keywords: rank by BM25 over any of its words.
+            positives = [wq.Or([self.compile(c, loose=True) for c in children
+                                if not isinstance(c, (Not, Filter))])]
+        elif loose and len(positives) > 1:
             positives = [wq.Or([_coordinated(p) for p in positives])]
         required = positives + filters or [wq.Every()]
         query = required[0] if len(required) == 1 else wq.And(required)
@@ -70,18 +76,15 @@ class Compiler:
         fields = SCOPE_FIELDS[scope]
         if len(runs) > 1 and all(kind != "han" for kind, _ in runs):
             return self._phrase_on(fields, [word for _, word in runs])
-        parts = [self._run(kind, run, fields, loose) for kind, run in runs]
-        if len(parts) == 1:
-            return parts[0]
-        return wq.Or([_coordinated(p) for p in parts]) if loose else wq.And(parts)
-
-    def _run(self, kind, run, fields, loose):
-        if kind == "han":
-            fields = _chinese_only(fields)
-            if loose or len(run) > SENTENCE_CHARS:
-                return self._sentence(run, fields)
-            return self._han_word(run, fields)
-        return self._latin_word(run, fields, kind == "word")
+        if loose or is_sentence(run for kind, run in runs if kind == "han"):
+            # A question or a loose match: every word counts, none is required.
+            return wq.Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
+                          else self._latin_word(run, fields, kind == "word")
+                          for kind, run in runs])
+        parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
+                 else self._latin_word(run, fields, kind == "word")
+                 for kind, run in runs]
+        return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def _han_word(self, run, fields):
         grams = han_bigrams(run)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RANGES, HAN_RUN, SENTENCE_CHARS,
-                       han_words, script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RANGES, HAN_RUN, han_words,
+                       is_sentence, script_runs, stem)
 from .normalize import normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
@@ -36,11 +36,12 @@ class Needles:
         han, words, stems = set(), set(), set()
         for text in texts:
             norm = normalize(text).text
-            for run in HAN_RUN.findall(norm):
-                if len(run) <= SENTENCE_CHARS:
-                    han.add(run)
-                else:
-                    han.update(w for w, _, _ in han_words(run, userdict) if len(w) > 1)
+            runs = HAN_RUN.findall(norm)
+            if not is_sentence(runs):
+                han.update(runs)
+            else:
+                han.update(w for run in runs for w, _, _ in han_words(run, userdict)
+                           if len(w) > 1)
             for kind, start, end in script_runs(norm):
                 if kind != "han":
                     word = norm[start:end]
