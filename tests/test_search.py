@@ -193,3 +193,20 @@ def test_long_english_question_is_ranked_not_required(small_index):
     result = search("which rules apply to tariffs on imported goods", index=small_index)
     assert result.hits[0].id == "008_tariffs"
     assert not result.relaxed
+
+
+@pytest.mark.parametrize("query", [
+    "国", "中华民国", "商务部 WTO", "tariffs", "the Ministry", "api2024", "COVID-19",
+    '"Ministry of Commerce"', "WTO OR 史料", "商务部 -公告", "title:通知", "en:WTO",
+    "中华民国的宪法是基于什么主义制定的呢", "which rules apply to tariffs on imported goods",
+])
+def test_counting_form_matches_the_same_documents(small_index, query):
+    from zhen.compiler import Compiler
+    from zhen.query import parse
+    searcher = Searcher(small_index)
+    s = searcher.searcher()
+    tree = parse(query)
+    full = set(s.docs_for_query(Compiler().compile(tree)))
+    counting = set(s.docs_for_query(Compiler(matching_only=True).compile(tree)))
+    assert full == counting
+    searcher.close()

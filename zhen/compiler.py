@@ -31,10 +31,16 @@ SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
 class Compiler:
     """Turns a query tree into a Whoosh query with the configured weights."""
 
-    def __init__(self, userdict=None, weights=None, recall_weight=None):
+    def __init__(self, userdict=None, weights=None, recall_weight=None,
+                 matching_only=False):
+        """``matching_only`` leaves out the clauses that only add to the score
+        (jieba words beside a Chinese word's bigrams, exact beside stemmed
+        English words): the same documents match, found with less work, for
+        counting every match."""
         self.userdict = userdict
         self.weights = weights or settings.field_weights()
         self.recall = settings.get("weight_recall", recall_weight)
+        self.matching_only = matching_only
 
     def compile(self, node, loose=False):
         """``loose`` joins words with OR (ranked by how many match) instead
@@ -91,6 +97,8 @@ class Compiler:
         required = wq.Or([_phrase_or_term(recall_field(f), grams,
                                           self.weights[f] * self.recall)
                           for f in fields])
+        if self.matching_only:
+            return required
         words = [w for w, _, _ in han_words(run, self.userdict)]
         bonus = wq.Or([_all_terms(f, words, self.weights[f]) for f in fields])
         return wq.AndMaybe(required, bonus)
@@ -103,12 +111,14 @@ class Compiler:
 
     def _latin_word(self, word, fields, is_word):
         clauses = []
+        stemmed = is_word and word not in ENGLISH_STOP_WORDS
         for f in fields:
-            if is_word and word not in ENGLISH_STOP_WORDS:
+            if stemmed:  # the stem matches wherever the exact word does
                 term = stem(word) if word.isalpha() else word
                 clauses.append(wq.Term(f, term, boost=self.weights[f]))
-            clauses.append(wq.Term(recall_field(f), word,
-                                   boost=self.weights[f] * self.recall))
+            if not (stemmed and self.matching_only):
+                clauses.append(wq.Term(recall_field(f), word,
+                                       boost=self.weights[f] * self.recall))
         return wq.Or(clauses)
 
     def phrase(self, text, scope):
@@ -152,7 +162,7 @@ def _chinese_only(fields):
 def _coordinated(query):
     """``query`` plus a constant larger than any BM25 score it gives, so an
     OR of such clauses ranks documents by how many clauses they match first,
-    then by relevance."""
+    then by relevance. (Scoring only: the matches are those of ``query``.)"""
     return wq.AndMaybe(wq.ConstantScoreQuery(query, COORDINATION_BONUS), query)
 
 

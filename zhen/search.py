@@ -112,13 +112,15 @@ class Searcher:
 
     def _run(self, searcher, compiler, tree, page, limit, sort):
         """(hits of the page, every matching docnum, relaxed?)."""
-        top, docnums = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
-        if not docnums and _relaxable(tree):
+        counter = Compiler(self.userdict, matching_only=True)
+        found = _top_and_all(searcher, compiler.compile(tree),
+                             counter.compile(tree), page, limit, sort)
+        if not found[1] and _relaxable(tree):
             loose = _top_and_all(searcher, compiler.compile(tree, loose=True),
-                                 page, limit, sort)
+                                 counter.compile(tree, loose=True), page, limit, sort)
             if loose[1]:
                 return (*loose, True)
-        return top, docnums, False
+        return (*found, False)
 
     def document(self, doc_id):
         """The stored record of one document, with its index facts."""
@@ -139,15 +141,16 @@ def _check_paging(page, limit, sort):
                          hint="e.g. --page 2 --limit 10")
 
 
-def _top_and_all(searcher, query, page, limit, sort):
+def _top_and_all(searcher, query, matching, page, limit, sort):
     """The page's hits, ranked with Whoosh's skipping (top-k only), and the
-    numbers of all matching documents, found without scoring them."""
+    numbers of all matching documents, found with the ``matching`` form of
+    the query and without scoring them."""
     sortedby = sorting.FieldFacet("date", reverse=True) if sort == "date" else None
     results = searcher.search(query, limit=page * limit, sortedby=sortedby,
                               terms=False)
     # Index the top hits directly: len(results) would re-run the query.
     top = [results[i] for i in range((page - 1) * limit, results.scored_length())]
-    return top, list(searcher.docs_for_query(query))
+    return top, list(searcher.docs_for_query(matching))
 
 
 def _hit(hit, needles):
