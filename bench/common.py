@@ -37,7 +37,7 @@ def baseline_analyzers():
 
 
 def baseline_schema():
-    from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+    from whoosh.fields import DATETIME, ID, TEXT, Schema
     zh, en = baseline_analyzers()
     return Schema(id=ID(stored=True, unique=True), date=DATETIME(stored=True),
                   title=TEXT(analyzer=zh, stored=True),

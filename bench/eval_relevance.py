@@ -17,7 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_search import OUT, build  # noqa: E402
+from bench_search import build  # noqa: E402
 from common import SHARED, require_shared  # noqa: E402
 
 EVAL = SHARED / "eval"

@@ -18,7 +18,7 @@ from . import settings
 from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, han_bigrams, han_words,
                        is_sentence, script_runs, stem)
 from .normalize import normalize
-from .query import And, DateRange, Filter, Not, Or, Phrase, Term
+from .query import DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
 COORDINATION_BONUS = 1000.0

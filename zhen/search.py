@@ -7,7 +7,7 @@ returns a :class:`SearchResult`, which both front ends render.
 """
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from whoosh import scoring, sorting
 
