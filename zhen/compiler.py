@@ -75,8 +75,7 @@ class Compiler:
         return wq.AndNot(query, wq.Or(negatives)) if negatives else query
 
     def term(self, text, scope, loose=False):
-        norm = normalize(text).text
-        runs = [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
+        runs = _query_runs(text)
         if not runs:
             return wq.NullQuery
         fields = SCOPE_FIELDS[scope]
@@ -122,8 +121,7 @@ class Compiler:
         return wq.Or(clauses)
 
     def phrase(self, text, scope):
-        norm = normalize(text).text
-        runs = [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
+        runs = _query_runs(text)
         words = []
         for i, (kind, run) in enumerate(runs):
             if kind == "han":
@@ -151,6 +149,12 @@ class Compiler:
         else:
             query = wq.Term("batch_tags", node.value)
         return query
+
+
+def _query_runs(text):
+    """(kind, text) of each script run of normalised query text."""
+    norm = normalize(text).text
+    return [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
 
 
 def _chinese_only(fields):

@@ -117,10 +117,14 @@ class CorpusReader:
         self.paths = [Path(p) for p in paths]
         self.max_field_chars = settings.get("max_field_chars", max_field_chars)
         self.problems = []
+        self._sources = None
         self._jsonl_seen = {}  # id -> "file:line" where a JSON Lines record had it
 
     def sources(self):
-        """(file, batch) pairs in reading order, later batches last."""
+        """(file, batch) pairs in reading order, later batches last (the
+        folders are walked once per reader)."""
+        if self._sources is not None:
+            return self._sources
         found = []
         for root in self.paths:
             if not root.exists():
@@ -129,6 +133,7 @@ class CorpusReader:
                 found.extend(_walk(root))
             else:
                 found.append((root, root.parent.name or "."))
+        self._sources = found
         return found
 
     def documents(self):

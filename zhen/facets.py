@@ -8,6 +8,8 @@ document number, and a query's counts are a single pass over its matches.
 
 from collections import Counter
 
+from .schema import column_text
+
 # facet (a sortable column) -> the query filter that selects one of its values
 FACETS = {"year": "date", "site": "site", "batch": "batch"}
 
@@ -49,10 +51,4 @@ def _column(leaf, name):
     if not leaf.has_column(name):
         return [None] * size
     column = leaf.column_reader(name)
-    return [_text(column[n]) for n in range(size)]
-
-
-def _text(value):
-    if value in (None, b"", ""):
-        return None
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    return [column_text(column[n]) for n in range(size)]

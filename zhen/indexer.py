@@ -22,7 +22,7 @@ from whoosh.writing import SegmentWriter
 from . import settings
 from .analysis import segmenter
 from .corpus import CorpusReader
-from .schema import document_fields
+from .schema import column_text, document_fields
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
 
 LIMIT_MB = 128
@@ -175,9 +175,5 @@ def known_documents(ix):
         ids = reader.column_reader("id")
         hashes = reader.column_reader("hash")
         paths = reader.column_reader("path")
-        return {_text(ids[n]): (_text(hashes[n]), _text(paths[n]))
+        return {column_text(ids[n]): (column_text(hashes[n]), column_text(paths[n]))
                 for n in reader.all_doc_ids()}
-
-
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -44,18 +44,11 @@ class Normalized:
     saves building a list per field.
     """
 
-    __slots__ = ("text", "offsets", "original_length")
+    __slots__ = ("text", "offsets")
 
-    def __init__(self, text, offsets, original_length):
+    def __init__(self, text, offsets):
         self.text = text
         self.offsets = offsets
-        self.original_length = original_length
-
-    def original(self, index):
-        """Offset in the original text of normalised character ``index``."""
-        if self.offsets is None:
-            return index
-        return self.offsets[index]
 
     def span(self, start, end):
         """The original span covering normalised characters [start, end)."""
@@ -76,15 +69,15 @@ class Normalized:
 def normalize(text):
     """Normalise ``text`` for analysis; see :class:`Normalized`."""
     if text.isascii():  # most English text: only the case changes
-        return Normalized(text.lower(), None, len(text))
+        return Normalized(text.lower(), None)
     folded = unicodedata.normalize("NFKC", text).lower()
     # Same length and nothing that composes: every character mapped to one.
     if len(folded) == len(text) and not _COMPOSING.search(text):
-        return _to_simplified(folded, None, len(text))
+        return _to_simplified(folded, None)
     if not _COMPOSING.search(text):
         offsets = _offsets_around_expanders(text, len(folded))
         if offsets is not None:
-            return _to_simplified(folded, offsets, len(text))
+            return _to_simplified(folded, offsets)
     chars, offsets = [], []
     for index, char in enumerate(text.translate(_WIDTH_TABLE)):
         piece = unicodedata.normalize("NFKC", char).lower()
@@ -124,7 +117,7 @@ def _expanders():
     return re.compile("[%s]" % re.escape("".join(chars)))
 
 
-def _to_simplified(text, offsets, original_length):
+def _to_simplified(text, offsets):
     converted = _converter().convert(text)
     if len(converted) != len(text):
         # A phrase mapping changed the length: convert character by character,
@@ -133,7 +126,7 @@ def _to_simplified(text, offsets, original_length):
         converted = "".join(
             piece if len(piece) == 1 else char
             for char, piece in ((c, convert(c)) for c in text))
-    return Normalized(converted, offsets, original_length)
+    return Normalized(converted, offsets)
 
 
 def normalize_query(text):

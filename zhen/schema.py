@@ -26,6 +26,14 @@ ENGLISH_FIELDS = ("title_en", "body_en", "summary_en")
 TITLE_FIELDS = ("title", "title_en")
 
 
+def column_text(value):
+    """A column value as text (Whoosh returns bytes for ID columns), or None
+    for an empty one."""
+    if value in (None, b"", ""):
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
 def recall_field(name):
     """The gram/exact twin of a logical text field."""
     return name + "_x"

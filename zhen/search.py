@@ -213,10 +213,6 @@ def _iso(value):
     return value.date().isoformat() if hasattr(value, "date") and value else None
 
 
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def search(text, index=None, **kwargs):
     """Run one query against the index (opens and closes it)."""
     searcher = Searcher(index)
@@ -224,4 +220,3 @@ def search(text, index=None, **kwargs):
         return searcher.search(text, **kwargs)
     finally:
         searcher.close()
-

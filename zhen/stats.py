@@ -3,6 +3,7 @@
 from whoosh import query as wq
 from whoosh import sorting
 
+from .schema import column_text
 from .store import IndexStore
 
 
@@ -16,8 +17,8 @@ def index_stats(index=None):
         results = searcher.search(wq.Every(), limit=1,
                                   groupedby={"batch": sorting.FieldFacet(
                                       "batch", maptype=sorting.Count)})
-        batches = {_text(k): v for k, v in results.groups("batch").items()
-                   if k not in (None, b"", "")}
+        batches = {column_text(k): v for k, v in results.groups("batch").items()
+                   if column_text(k) is not None}
         segments = len(ix._segments())
         documents = searcher.doc_count()
     size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
@@ -26,7 +27,3 @@ def index_stats(index=None):
             "created": meta.get("created"), "updated": meta.get("updated"),
             "size_bytes": size, "segments": segments,
             "settings": meta.get("settings", {})}
-
-
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
