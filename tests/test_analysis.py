@@ -4,7 +4,8 @@ queries of the analysis issue through a real index."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from zhen.analysis import GramAnalyzer, WordAnalyzer, han_words, segmenter
+from zhen.analysis import (EnglishAnalyzer, GramAnalyzer, WordAnalyzer, han_words,
+                           segmenter)
 from zhen.normalize import normalize
 from zhen.search import search
 
@@ -25,6 +26,13 @@ def test_gram_tokens_are_bigrams_then_the_last_character():
     assert tokens(GramAnalyzer(), "国务院 of 人") == [
         ("国务", 0, 0, 2), ("务院", 1, 1, 3), ("院", 2, 2, 3), ("of", 3, 4, 6),
         ("人", 4, 7, 8)]
+
+
+def test_english_tokens_are_stems_with_stop_words_and_positions():
+    assert tokens(EnglishAnalyzer(), "The Ministry of Commerce 商务部") == [
+        ("the", 0, 0, 3), ("ministri", 1, 4, 12), ("of", 2, 13, 15),
+        ("commerc", 3, 16, 24), ("商务", 4, 25, 27), ("务部", 5, 26, 28),
+        ("部", 6, 27, 28)]
 
 
 def test_start_pos_and_start_char_are_honoured():

@@ -146,7 +146,7 @@ def test_stats(small_index):
     data = index_stats(small_index)
     assert data["documents"] == 11
     assert data["batches"] == {"batch-001": 4, "batch-002": 7}
-    assert data["settings"]["analysis"] == "zhen-analysis-1"
+    assert data["settings"]["analysis"] == "zhen-analysis-2"
 
 
 def _zhen(*args):

@@ -6,25 +6,29 @@ run to the segmenter made for it: Han runs to jieba (through rjieba, the same
 model in Rust, see ``tests/test_jieba_equivalence.py``), Latin and digit runs
 to the English pipeline.
 
-Two analyzers build the index (both are Whoosh analyzers, stored by import
-path in the index schema, so the names here must stay stable):
+Three analyzers build the index (Whoosh analyzers, stored by import path in
+the index schema, so the names here must stay stable). Chinese fields are
+indexed twice, English fields once:
 
-* :class:`WordAnalyzer` -- the ranking view: jieba words for Chinese,
-  Snowball stems without stop words for English.
-* :class:`GramAnalyzer` -- the recall and phrase view: Han bigrams (as
-  Lucene's CJKAnalyzer does, plus each run's last character) and English
-  words exactly as written, in lower case and with stop words kept. Any
-  Chinese substring is a phrase of bigrams here (a single character, a
-  prefix), so sub-words, single characters, out-of-vocabulary strings and
-  quoted phrases all match.
+* :class:`WordAnalyzer` -- the ranking view of Chinese fields: jieba words
+  (English words in them as Snowball stems without stop words).
+* :class:`GramAnalyzer` -- the recall and phrase view of Chinese fields: Han
+  bigrams (as Lucene's CJKAnalyzer does, plus each run's last character) and
+  English words exactly as written. Any Chinese substring is a phrase of
+  bigrams here (a single character, a prefix), so sub-words, single
+  characters, out-of-vocabulary strings and quoted phrases all match.
+* :class:`EnglishAnalyzer` -- English fields: Snowball stems with positions,
+  stop words kept, so one view serves ranking, stemmed matching and exact
+  phrases.
 
-Both honour Whoosh's token contract: ``pos`` counts tokens in order, ``startchar``
+All honour Whoosh's token contract: ``pos`` counts tokens in order, ``startchar``
 and ``endchar`` index the original, un-normalised text, and the ``positions``,
 ``chars``, ``start_pos``, ``start_char`` and ``removestops`` arguments work.
 """
 
 import hashlib
 import re
+from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,10 +37,8 @@ import Stemmer
 from whoosh.analysis import Analyzer
 from whoosh.analysis.filters import STOP_WORDS
 
-from .normalize import normalize
+from .normalize import HAN_RANGES, normalize
 
-HAN_RANGES = ("\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-              "\U00020000-\U0003134f")
 # Han runs, decimals such as 1.1, words (letters and digits, not Han) with an
 # optional ++ or # for names like C++ and C#.
 _RUNS = re.compile(
@@ -98,6 +100,13 @@ def _stemmer():
 # (bounded; words repeat a lot, so most are looked up, not stemmed).
 _WORD_TERMS = {}
 _STOP = object()
+
+
+def english_term(word):
+    """The index term of a Latin-script word in an English field: its
+    Snowball stem; a stop word or a word with digits as written."""
+    term = _WORD_TERMS.get(word) or _word_term(word)
+    return word if term is _STOP else term
 
 
 def _word_term(word):
@@ -232,6 +241,19 @@ class _BilingualAnalyzer(Analyzer):
         """[(term, position, start, end)] from the script runs of a value."""
         raise NotImplementedError
 
+    def term_texts(self, value):
+        """Every index term of ``value``, in order (for
+        :class:`zhen.codec.TermFrequency`, which counts them at once)."""
+        return [term[0] for term in self.terms(prepare(value)[1])]
+
+    def term_positions(self, value):
+        """Index term -> its positions in ``value`` (for
+        :class:`zhen.codec.TermPositions`)."""
+        positions = defaultdict(list)
+        for text, pos, _, _ in self.terms(prepare(value)[1]):
+            positions[text].append(pos)
+        return positions
+
 
 class WordAnalyzer(_BilingualAnalyzer):
     """Ranking view: jieba words; English stems without stop words."""
@@ -257,8 +279,18 @@ class WordAnalyzer(_BilingualAnalyzer):
         return out
 
 
+def _add_grams(out, pos, start, end, text):
+    """Append a Han run's bigrams and its last character; the next position."""
+    last = len(text) - 1
+    out.extend([(text[i:i + 2], pos + i, start + i, start + i + 2)
+                for i in range(last)])
+    out.append((text[last], pos + last, end - 1, end))
+    return pos + last + 1
+
+
 class GramAnalyzer(_BilingualAnalyzer):
-    """Recall and phrase view: Han bigrams; exact English words.
+    """Recall and phrase view of Chinese fields: Han bigrams; exact English
+    words.
 
     A Han run of n characters gives its n-1 bigrams and then its last
     character alone, one token per position. Every character thus starts a
@@ -270,14 +302,32 @@ class GramAnalyzer(_BilingualAnalyzer):
         out, pos = [], 0
         for kind, start, end, text in runs:
             if kind == "han":
-                last = len(text) - 1
-                out.extend([(text[i:i + 2], pos + i, start + i, start + i + 2)
-                            for i in range(last)])
-                out.append((text[last], pos + last, end - 1, end))
-                pos += last + 1
+                pos = _add_grams(out, pos, start, end, text)
             else:
                 out.append((text, pos, start, end))
                 pos += 1
+        return out
+
+
+class EnglishAnalyzer(_BilingualAnalyzer):
+    """English fields, one view for ranking and phrases: Snowball stems with
+    positions, stop words kept as written (they are part of the analyzer's
+    vocabulary, not filtered, so ``removestops`` has nothing to remove), so
+    a quoted phrase stays exact ("Ministry of Commerce" is not "Ministry for
+    Commerce"). Han text in an English field is indexed as in
+    :class:`GramAnalyzer`.
+    """
+
+    def terms(self, runs, removestops=True):
+        out, pos = [], 0
+        cache = _WORD_TERMS
+        for kind, start, end, text in runs:
+            if kind == "han":
+                pos = _add_grams(out, pos, start, end, text)
+                continue
+            term = cache.get(text) or _word_term(text)
+            out.append((text if term is _STOP else term, pos, start, end))
+            pos += 1
         return out
 
 

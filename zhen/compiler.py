@@ -5,22 +5,27 @@ This is the query half of the analysis pipeline (index time is
 substring: it becomes a phrase of character bigrams on the recall fields
 (``*_x``), scored further by jieba's words on the word fields when they
 match, so a multi-word query never turns into an AND of every overlapping
-sub-word. An English word matches its Snowball stem on the word fields or
-the exact word on the recall fields; quoted phrases run on the exact recall
-fields, stop words included.
+sub-word. An English word matches its Snowball stem in the English fields,
+and in Chinese fields its stem on the word fields or the exact word on the
+recall fields; quoted phrases run on the positional fields, stop words
+included.
 """
 
 from datetime import datetime
 
 from whoosh import query as wq
+from whoosh.query.compound import DefaultOr as _Or
 
 from . import settings
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, han_bigrams, han_words,
-                       is_sentence, script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, english_term, han_bigrams,
+                       han_words, is_sentence, script_runs, stem)
 from .normalize import normalize
 from .query import DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
+# ORs are Whoosh's DefaultOr (a tree of union matchers): Whoosh's automatic
+# choice for small segments preloads an array of 2,048 scores per OR and per
+# segment, which cost more than the whole match on short keyword queries.
 COORDINATION_BONUS = 1000.0
 # More plain words than this make a question: any word may match, BM25 ranks.
 QUESTION_WORDS = 4
@@ -54,7 +59,7 @@ class Compiler:
         if isinstance(node, Not):
             return wq.AndNot(wq.Every(), self.compile(node.child))
         if isinstance(node, Or):
-            return wq.Or([self.compile(c, loose) for c in node.children])
+            return _Or([self.compile(c, loose) for c in node.children])
         return self._join(node.children, loose)
 
     def _join(self, children, loose):
@@ -66,13 +71,13 @@ class Compiler:
         negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
         if len(positives) > QUESTION_WORDS:
             # A question, not keywords: rank by BM25 over any of its words.
-            positives = [wq.Or([self.compile(c, loose=True) for c in children
+            positives = [_Or([self.compile(c, loose=True) for c in children
                                 if not isinstance(c, (Not, Filter))])]
         elif loose and len(positives) > 1:
-            positives = [wq.Or([_coordinated(p) for p in positives])]
+            positives = [_Or([_coordinated(p) for p in positives])]
         required = positives + filters or [wq.Every()]
         query = required[0] if len(required) == 1 else wq.And(required)
-        return wq.AndNot(query, wq.Or(negatives)) if negatives else query
+        return wq.AndNot(query, _Or(negatives)) if negatives else query
 
     def term(self, text, scope, loose=False):
         runs = _query_runs(text)
@@ -83,7 +88,7 @@ class Compiler:
             return self._phrase_on(fields, [word for _, word in runs])
         if loose or is_sentence(run for kind, run in runs if kind == "han"):
             # A question or a loose match: every word counts, none is required.
-            return wq.Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
+            return _Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
                           else self._latin_word(run, fields, kind == "word")
                           for kind, run in runs])
         parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
@@ -93,32 +98,41 @@ class Compiler:
 
     def _han_word(self, run, fields):
         grams = han_bigrams(run)
-        required = wq.Or([_phrase_or_term(recall_field(f), grams,
-                                          self.weights[f] * self.recall)
+        required = _Or([_phrase_or_term(recall_field(f), grams,
+                                          self.weights[f] * self._recall(f))
                           for f in fields])
-        if self.matching_only:
+        chinese = [f for f in fields if f in CHINESE_FIELDS]
+        if self.matching_only or not chinese:
             return required
         words = [w for w, _, _ in han_words(run, self.userdict)]
-        bonus = wq.Or([_all_terms(f, words, self.weights[f]) for f in fields])
+        bonus = _Or([_all_terms(f, words, self.weights[f]) for f in chinese])
         return wq.AndMaybe(required, bonus)
+
+    def _recall(self, field):
+        """The weight share of a Chinese field's recall twin (its words rank
+        beside it); an English field is its own, single view."""
+        return self.recall if field in CHINESE_FIELDS else 1.0
 
     def _sentence(self, run, fields):
         """A long Han stretch, e.g. a question: any of its words, ranked."""
         words = [w for w, _, _ in han_words(run, self.userdict)]
         picked = [w for w in words if len(w) > 1] or words
-        return wq.Or([self._han_word(w, fields) for w in dict.fromkeys(picked)])
+        return _Or([self._han_word(w, fields) for w in dict.fromkeys(picked)])
 
     def _latin_word(self, word, fields, is_word):
         clauses = []
         stemmed = is_word and word not in ENGLISH_STOP_WORDS
         for f in fields:
+            if f in ENGLISH_FIELDS:
+                clauses.append(wq.Term(f, english_term(word), boost=self.weights[f]))
+                continue
             if stemmed:  # the stem matches wherever the exact word does
                 term = stem(word) if word.isalpha() else word
                 clauses.append(wq.Term(f, term, boost=self.weights[f]))
             if not (stemmed and self.matching_only):
                 clauses.append(wq.Term(recall_field(f), word,
                                        boost=self.weights[f] * self.recall))
-        return wq.Or(clauses)
+        return _Or(clauses)
 
     def phrase(self, text, scope):
         runs = _query_runs(text)
@@ -138,7 +152,8 @@ class Compiler:
         return self._phrase_on(fields, words)
 
     def _phrase_on(self, fields, words):
-        return wq.Or([_phrase_or_term(recall_field(f), words, self.weights[f])
+        return _Or([_phrase_or_term(recall_field(f), _field_terms(f, words),
+                                      self.weights[f])
                       for f in fields])
 
     def filter(self, node):
@@ -155,6 +170,13 @@ def _query_runs(text):
     """(kind, text) of each script run of normalised query text."""
     norm = normalize(text).text
     return [(kind, norm[s:e]) for kind, s, e in script_runs(norm)]
+
+
+def _field_terms(field, words):
+    """Phrase words as a field indexes them: English fields hold stems."""
+    if field not in ENGLISH_FIELDS:
+        return words
+    return [w if HAN_RUN.match(w) else english_term(w) for w in words]
 
 
 def _chinese_only(fields):

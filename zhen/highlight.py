@@ -89,11 +89,14 @@ def first_spans(text, needles):
 
 
 def _may_match(text, needles):
-    """False when ``text`` cannot match: Latin needles only, and neither
-    their letters nor any full-width form occur in it."""
-    if needles.han:
+    """False when ``text`` cannot match: it has no Han character for Han
+    needles, and neither the Latin needles' letters nor any full-width form
+    for Latin ones. (Normalising a long body to find nothing costs far more:
+    a Chinese query on an English body.)"""
+    if needles.han and HAN_RUN.search(text):
         return True
-    return bool(needles.candidates.search(text.lower()) or _FULL_WIDTH.search(text))
+    return needles.candidates is not None and bool(
+        needles.candidates.search(text.lower()) or _FULL_WIDTH.search(text))
 
 
 def match_spans(text, needles):

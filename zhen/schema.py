@@ -1,17 +1,20 @@
 """The index schema and how a Document becomes an indexed record.
 
-Each text field of a record is indexed twice: ``<name>`` through
-:class:`~zhen.analysis.WordAnalyzer` (ranking: words and stems, no positions)
-and ``<name>_x`` through :class:`~zhen.analysis.GramAnalyzer` (recall and
-phrases: Han unigrams+bigrams and exact English words, with positions).
+Chinese text fields are indexed twice: ``<name>`` through
+:class:`~zhen.analysis.WordAnalyzer` (ranking: jieba words, no positions) and
+``<name>_x`` through :class:`~zhen.analysis.GramAnalyzer` (recall and
+phrases: Han bigrams and exact English words, with positions). English text
+fields are indexed once, through :class:`~zhen.analysis.EnglishAnalyzer`
+(stems with positions), which serves ranking, recall and phrases alike.
 """
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import GramAnalyzer, WordAnalyzer
+from .analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
+from .codec import TermFrequency, TermPositions
 
-FORMAT_VERSION = 1
-ANALYSIS_VERSION = "zhen-analysis-1"
+FORMAT_VERSION = 2
+ANALYSIS_VERSION = "zhen-analysis-2"
 
 # logical field -> record key
 TEXT_FIELDS = {
@@ -35,12 +38,15 @@ def column_text(value):
 
 
 def recall_field(name):
-    """The gram/exact twin of a logical text field."""
-    return name + "_x"
+    """The field holding a logical field's positions (Han bigrams, exact or
+    stemmed words): the ``_x`` twin of a Chinese field, an English field
+    itself."""
+    return name + "_x" if name in CHINESE_FIELDS else name
 
 
 def build_schema(userdict=None):
     words, grams = WordAnalyzer(userdict), GramAnalyzer(userdict)
+    english = EnglishAnalyzer(userdict)
     fields = {
         "id": ID(stored=True, unique=True, sortable=True),
         "hash": ID(stored=True, sortable=True),
@@ -53,10 +59,18 @@ def build_schema(userdict=None):
         "date": DATETIME(stored=True, sortable=True),
         "record": STORED(),
     }
-    for name in TEXT_FIELDS:
-        fields[name] = TEXT(analyzer=words, phrase=False)
-        fields[recall_field(name)] = TEXT(analyzer=grams, phrase=True)
+    for name in CHINESE_FIELDS:
+        fields[name] = _text(words, TermFrequency)
+        fields[recall_field(name)] = _text(grams, TermPositions)
+    for name in ENGLISH_FIELDS:
+        fields[name] = _text(english, TermPositions)
     return Schema(**fields)
+
+
+def _text(analyzer, format_class):
+    field = TEXT(analyzer=analyzer, phrase=format_class is TermPositions)
+    field.format = format_class(field_boost=field.format.field_boost)
+    return field
 
 
 def batch_tags(batch):
@@ -92,8 +106,7 @@ def document_fields(doc):
     for name, key in TEXT_FIELDS.items():
         text = getattr(doc, key)
         if text:
-            values[name] = text
-            values[recall_field(name)] = text
+            values[name] = values[recall_field(name)] = text
     return values
 
 

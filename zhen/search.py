@@ -24,6 +24,7 @@ from .suggest import suggest
 
 SORTS = ("relevance", "date")
 WHOLE_FIELDS = ("title", "title_en")
+NOTHING = Needles()
 
 
 @dataclass
@@ -165,7 +166,7 @@ def _hit(hit, needles):
         highlights[name], firsts[name] = html, first
         if first is not None:
             matched.append(name)
-    _align_bodies(record, needles, highlights, firsts)
+    _align_bodies(record, highlights, firsts)
     return Hit(id=hit["id"], score=round(hit.score or 0.0, 4),
                title=record.get("title"),
                translated_title=record.get("translated_title"),
@@ -174,17 +175,18 @@ def _hit(hit, needles):
                batch=hit["batch"], highlights=highlights, matched=matched)
 
 
-def _align_bodies(record, needles, highlights, firsts):
-    """When only one body matched, show the other body's same passage."""
+def _align_bodies(record, highlights, firsts):
+    """When only one body matched, show the other body's same passage
+    (which has no match to look for: it was just searched)."""
     zh, en = record.get("resulting_text"), record.get("translated_content")
     if not zh or not en:
         return
     if firsts.get("body") is not None and firsts.get("body_en") is None:
         around = counterpart(firsts["body"], zh, en, "zh")
-        highlights["body_en"] = snippet(en, needles, "en", around=around)[0]
+        highlights["body_en"] = snippet(en, NOTHING, "en", around=around)[0]
     elif firsts.get("body_en") is not None and firsts.get("body") is None:
         around = counterpart(firsts["body_en"], en, zh, "en")
-        highlights["body"] = snippet(zh, needles, "zh", around=around)[0]
+        highlights["body"] = snippet(zh, NOTHING, "zh", around=around)[0]
 
 
 def _relaxable(node):
