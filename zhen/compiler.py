@@ -36,16 +36,10 @@ SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
 class Compiler:
     """Turns a query tree into a Whoosh query with the configured weights."""
 
-    def __init__(self, userdict=None, weights=None, recall_weight=None,
-                 matching_only=False):
-        """``matching_only`` leaves out the clauses that only add to the score
-        (jieba words beside a Chinese word's bigrams, exact beside stemmed
-        English words): the same documents match, found with less work, for
-        counting every match."""
+    def __init__(self, userdict=None, weights=None, recall_weight=None):
         self.userdict = userdict
         self.weights = weights or settings.field_weights()
         self.recall = settings.get("weight_recall", recall_weight)
-        self.matching_only = matching_only
 
     def compile(self, node, loose=False):
         """``loose`` joins words with OR (ranked by how many match) instead
@@ -102,7 +96,7 @@ class Compiler:
                                           self.weights[f] * self._recall(f))
                           for f in fields])
         chinese = [f for f in fields if f in CHINESE_FIELDS]
-        if self.matching_only or not chinese:
+        if not chinese:
             return required
         words = [w for w, _, _ in han_words(run, self.userdict)]
         bonus = _Or([_all_terms(f, words, self.weights[f]) for f in chinese])
@@ -129,9 +123,8 @@ class Compiler:
             if stemmed:  # the stem matches wherever the exact word does
                 term = stem(word) if word.isalpha() else word
                 clauses.append(wq.Term(f, term, boost=self.weights[f]))
-            if not (stemmed and self.matching_only):
-                clauses.append(wq.Term(recall_field(f), word,
-                                       boost=self.weights[f] * self.recall))
+            clauses.append(wq.Term(recall_field(f), word,
+                                   boost=self.weights[f] * self.recall))
         return _Or(clauses)
 
     def phrase(self, text, scope):
