@@ -47,6 +47,35 @@ def test_incremental_runs(tmp_path, jobs):
     assert search('"语言处理"', index=index).total == 0  # the old text is gone
 
 
+def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
+    from zhen.corpus import CorpusReader
+    corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
+    index = tmp_path / "ix"
+    update_index([corpus], index=index, jobs=1)
+    read = []
+    original = CorpusReader._read_txt
+    monkeypatch.setattr(CorpusReader, "_read_txt",
+                        lambda self, path, batch: read.append(path.stem)
+                        or original(self, path, batch))
+
+    again = update_index([corpus], index=index, jobs=1)
+    assert (again.unchanged, read) == (4, [])
+
+    touched = corpus / "batch-001" / "003_nlp.txt"
+    os.utime(touched, ns=(time.time_ns(), time.time_ns() + 10**9))
+    same_text = update_index([corpus], index=index, jobs=1)  # read, hash equal
+    assert (same_text.unchanged, same_text.updated, read) == (4, 0, ["003_nlp"])
+
+    text = touched.read_text(encoding="utf-8")
+    touched.write_text(text.replace("自然语言处理", "自然语言理解"), encoding="utf-8")
+    edited = update_index([corpus], index=index, jobs=1)  # same size, new text
+    assert (edited.updated, edited.unchanged) == (1, 3)
+    assert search('"语言理解"', index=index).hits[0].id == "003_nlp"
+
+    moved = update_index([tmp_path], index=index, jobs=1)  # batch is now c/batch-001
+    assert (moved.updated, moved.unchanged) == (4, 0)
+
+
 def test_removed_file_with_and_without_prune(tmp_path):
     corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
     index = tmp_path / "ix"

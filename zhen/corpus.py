@@ -41,6 +41,8 @@ class Document:
     translated_content: str | None = None
     english_summary: str | None = None
     date_value: datetime | None = field(default=None, compare=False)
+    # The record file's size and modification time, when it is one file.
+    stamp: str | None = field(default=None, compare=False)
 
     @property
     def url(self):
@@ -119,6 +121,7 @@ class CorpusReader:
         self.problems = []
         self._sources = None
         self._jsonl_seen = {}  # id -> "file:line" where a JSON Lines record had it
+        self.skipped = []  # (id, path) of record files known to be unchanged
 
     def sources(self):
         """(file, batch) pairs in reading order, later batches last (the
@@ -136,16 +139,29 @@ class CorpusReader:
         self._sources = found
         return found
 
-    def documents(self):
-        """Yield every readable document once; the later of two ids wins."""
+    def documents(self, unchanged=None):
+        """Yield every readable document once; the later of two ids wins.
+
+        ``unchanged(id, path, batch, stamp)`` may say that a record file is
+        known as it is (same size and modification time, see
+        :func:`file_stamp`): it is then not read, and its id and path go to
+        ``self.skipped`` instead. That keeps a re-run over a large unchanged
+        corpus cheap, as rsync and make do.
+        """
+        self.skipped = []
         sources = self.sources()
         winners = self._txt_winners(sources)
         for path, batch in sources:
             if path.suffix == ".jsonl":
                 yield from self._read_jsonl(path, batch)
             elif winners.get(path.stem) == path:
+                stamp = file_stamp(path)
+                if unchanged and stamp and unchanged(path.stem, str(path), batch, stamp):
+                    self.skipped.append((path.stem, str(path)))
+                    continue
                 doc = self._read_txt(path, batch)
                 if doc is not None:
+                    doc.stamp = stamp
                     yield doc
 
     def _txt_winners(self, sources):
@@ -243,6 +259,15 @@ def _json_value(value):
         return None
     value = str(value).strip()
     return None if value in MISSING else value
+
+
+def file_stamp(path):
+    """``size:mtime_ns`` of a file, or None if it cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _walk(root):

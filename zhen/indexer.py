@@ -16,6 +16,7 @@ runs on disk).
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
@@ -31,6 +32,8 @@ from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
 # memory they need no spill to disk (pickled runs, then a merge: a fifth of
 # the build time on twlaw with 128 MB).
 LIMIT_MB = 384
+# Documents handed to a worker process at a time.
+BATCH_DOCS = 10
 
 
 @dataclass
@@ -113,14 +116,25 @@ class _Run:
         report = IndexReport()
         known = known_documents(self.ix)
         seen, read_files = set(), set()
-        for doc in reader.documents():
+
+        def unchanged(doc_id, path, batch, stamp):
+            old = known.get(doc_id)
+            return old is not None and (old.path, old.batch, old.stamp) == \
+                (path, batch, stamp)
+
+        for doc in reader.documents(unchanged):
             seen.add(doc.id)
             read_files.add(doc.path)
             self._one(doc, known.get(doc.id), report)
             self.progress()
-        gone = [doc_id for doc_id, (_, path) in known.items()
+        for doc_id, path in reader.skipped:
+            seen.add(doc_id)
+            read_files.add(path)
+            report.unchanged += 1
+            self.progress()
+        gone = [doc_id for doc_id, old in known.items()
                 if doc_id not in seen
-                and (path in read_files or not os.path.exists(path))]
+                and (old.path in read_files or not os.path.exists(old.path))]
         if prune and gone:
             self._writer()
             for doc_id in gone:
@@ -135,7 +149,7 @@ class _Run:
 
     def _one(self, doc, old, report):
         doc_hash = doc.content_hash
-        if old is not None and old[0] == doc_hash:
+        if old is not None and old.hash == doc_hash:
             report.unchanged += 1
             return
         repeated = doc.id in self.pending  # the same id twice in one chunk:
@@ -158,9 +172,10 @@ class _Run:
             # disk (measured on the sample corpus).
             codec = ZhenCodec(compression=0)
             if self.jobs > 1:
+                # Small batches, so a small update is shared by every worker.
                 self.writer = MpWriter(self.ix, procs=self.jobs, limitmb=LIMIT_MB,
-                                       multisegment=True, codec=codec,
-                                       compound=False)
+                                       batchsize=BATCH_DOCS, multisegment=True,
+                                       codec=codec, compound=False)
             else:
                 self.writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, codec=codec,
                                             compound=False)
@@ -173,14 +188,22 @@ class _Run:
             self.pending = set()
 
 
+class Known(NamedTuple):
+    """What the index holds of a document, to tell whether it changed."""
+
+    hash: str
+    path: str
+    batch: str
+    stamp: str | None
+
+
 def known_documents(ix):
-    """id -> (content hash, source path) of every live document, read from
-    the column store so no stored record is loaded."""
+    """id -> :class:`Known` of every live document, read from the column
+    store so no stored record is loaded."""
     with ix.reader() as reader:
         if reader.doc_count() == 0:
             return {}
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("hash")
-        paths = reader.column_reader("path")
-        return {column_text(ids[n]): (column_text(hashes[n]), column_text(paths[n]))
+        ids, *facts = [reader.column_reader(name)
+                       for name in ("id", "hash", "path", "batch", "stamp")]
+        return {column_text(ids[n]): Known(*(column_text(c[n]) for c in facts))
                 for n in reader.all_doc_ids()}

@@ -56,6 +56,7 @@ def build_schema(userdict=None):
         "site": ID(stored=True, sortable=True),
         "site_tags": KEYWORD(scorable=False),
         "year": ID(stored=True, sortable=True),
+        "stamp": ID(sortable=True),
         "date": DATETIME(stored=True, sortable=True),
         "record": STORED(),
     }
@@ -97,6 +98,8 @@ def document_fields(doc):
         "batch_tags": batch_tags(doc.batch),
         "record": _record(doc),
     }
+    if doc.stamp:
+        values["stamp"] = doc.stamp
     if doc.site:
         values["site"] = doc.site
         values["site_tags"] = site_tags(doc.site)
