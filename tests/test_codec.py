@@ -7,6 +7,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
 from zhen.codec import LengthTableReader, TermFrequency, TermPositions
 from zhen.schema import TEXT_FIELDS, recall_field
+from zhen.indexer import update_index
 from zhen.store import IndexStore
 
 from .conftest import DOCS
@@ -41,3 +42,29 @@ def test_length_table_gives_whooshs_field_lengths(small_index):
                     whoosh.doc_field_length(docnum, field)
                 checked += whoosh.doc_field_length(docnum, field) is not None
     assert checked > 20
+
+
+def test_inlined_postings_search_and_merge_like_block_postings(tmp_path):
+    from whoosh.writing import SegmentWriter
+
+    from zhen.codec import ZhenCodec
+    from zhen.search import search
+
+    from .conftest import write_corpus
+    corpus = write_corpus(tmp_path / "c", DOCS)
+    index = tmp_path / "ix"
+    update_index([corpus / "batch-001"], index=index, jobs=1)
+    update_index([corpus], index=index, jobs=1)
+    ix = IndexStore(index).open()
+    assert len(ix._segments()) == 2
+    with ix.reader() as reader:  # one posting in its segment: in the term table
+        infos = [leaf.term_info("title_x", term) for leaf, _ in reader.leaf_readers()
+                 for term in ("关税", "商务") if ("title_x", term) in leaf]
+    assert len(infos) == 3 and all(info.is_inlined() for info in infos)
+    queries = ["国", "中华民国", '"语言处理"', "tariffs", '"Ministry of Commerce"',
+               "商务部 -公告", "WTO", "title:通知", "batch:batch-002"]
+    before = {q: sorted(h.id for h in search(q, index=index, limit=20).hits) for q in queries}
+    SegmentWriter(ix, codec=ZhenCodec(compression=0)).commit(optimize=True)
+    assert len(IndexStore(index).open()._segments()) == 1
+    after = {q: sorted(h.id for h in search(q, index=index, limit=20).hits) for q in queries}
+    assert after == before and all(before.values())

@@ -19,7 +19,8 @@ into the index's schema and segments: their import path must stay stable.
 from collections import Counter
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader,
+                                  W3TermInfo, _lenfield)
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
@@ -51,10 +52,36 @@ class TermPositions(formats.Positions):
 
 
 class ZhenCodec(W3Codec):
-    """Whoosh's W3 codec with field lengths read from a per-segment table."""
+    """Whoosh's W3 codec with field lengths read from a per-segment table and
+    a term's postings kept in the term table when it has only one in a
+    segment (most bigrams do): no posting block to write, or to seek to when
+    searching."""
+
+    def __init__(self, blocklimit=128, compression=3, inlinelimit=2):
+        super().__init__(blocklimit, compression, inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
 
     def per_document_reader(self, storage, segment):
         return LengthTableReader(storage, segment)
+
+
+class _TermInfo(W3TermInfo):
+    """Whoosh 2.7.4's postings writer inlines postings by calling
+    ``set_inline``, a method its term info calls ``set_inlined``; with this
+    name too, inlining (a documented Whoosh feature) works. A format without
+    values (ID fields) writes none; they are stored as empty bytes, since
+    Whoosh's list matcher would give ``''`` for them when segments merge."""
+
+    def set_inline(self, ids, weights, values):
+        self.set_inlined(ids, weights, values or [b""] * len(ids))
+
+
+class _FieldWriter(W3FieldWriter):
+    def start_term(self, btext):
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, _TermInfo())
 
 
 class LengthTableReader(W3PerDocReader):
