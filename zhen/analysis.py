@@ -179,7 +179,8 @@ def prepare(value):
     if last_value is value:
         return result
     norm = normalize(value)
-    runs = [(m.lastgroup, *m.span(), m.group()) for m in _RUNS.finditer(norm.text)]
+    runs = [(m.lastgroup, m.start(), m.end(), m.group())
+            for m in _RUNS.finditer(norm.text)]
     _prepared = (value, (norm, runs))
     return norm, runs
 
