@@ -1,6 +1,6 @@
 """Query latency: zhen vs the textbook Whoosh + jieba setup, same data, one run.
 
-    python bench/bench_search.py [--corpus twlaw|stard|both] [--questions N]
+    python bench/bench_search.py [--corpus twlaw|stard|both] [--questions N] [--rounds N]
 
 For each corpus, builds (once, cached under bench/out/) a zhen index and a
 baseline index (jieba ChineseAnalyzer + StemmingAnalyzer, stored text), then
@@ -52,14 +52,14 @@ def keywords():
     return [q for q in path.read_text(encoding="utf-8").splitlines() if q.strip()]
 
 
-def time_zhen(index, queries):
+def time_zhen(index, queries, rounds):
     from zhen.search import Searcher
     searcher = Searcher(index)
     searcher.search(queries[0])  # open the index and warm up
-    return _timings(lambda q: searcher.search(q, limit=10), queries)
+    return _timings(lambda q: searcher.search(q, limit=10), queries, rounds)
 
 
-def time_baseline(index, queries):
+def time_baseline(index, queries, rounds):
     from whoosh import index as whoosh_index
     from whoosh.qparser import MultifieldParser, OrGroup
     ix = whoosh_index.open_dir(str(index))
@@ -72,16 +72,20 @@ def time_baseline(index, queries):
         return [hit.highlights("body") for hit in results]
 
     run(queries[0])
-    return _timings(run, queries)
+    return _timings(run, queries, rounds)
 
 
-def _timings(fn, queries):
-    out = []
-    for q in queries:
-        started = time.perf_counter()
-        fn(q)
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+def _timings(fn, queries, rounds):
+    """Per query, the median of ``rounds`` timings (the set is run
+    ``rounds`` times over, so a query's runs are spread in time and a burst
+    of load on this shared machine hits one of them, not all)."""
+    runs = [[] for _ in queries]
+    for _ in range(rounds):
+        for i, q in enumerate(queries):
+            started = time.perf_counter()
+            fn(q)
+            runs[i].append((time.perf_counter() - started) * 1000)
+    return [statistics.median(r) for r in runs]
 
 
 def summary(ms):
@@ -93,16 +97,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", choices=["twlaw", "stard", "both"], default="both")
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times each query set is run; a query's median counts")
     args = parser.parse_args()
     require_shared()
     names = ["twlaw", "stard"] if args.corpus == "both" else [args.corpus]
     sets = {"keywords": keywords(), "questions": questions(args.questions)}
-    print(f"date: {datetime.date.today()}")
+    print(f"date: {datetime.date.today()}  rounds: {args.rounds}")
     for name in names:
         zhen_dir, base_dir = build(name, CORPORA[name])
         for set_name, queries in sets.items():
-            z = time_zhen(zhen_dir, queries)
-            b = time_baseline(base_dir, queries)
+            z = time_zhen(zhen_dir, queries, args.rounds)
+            b = time_baseline(base_dir, queries, args.rounds)
             print(f"{name:6s} {set_name:9s} ({len(queries)}): zhen {summary(z)} | "
                   f"baseline {summary(b)}")
 

@@ -13,8 +13,9 @@ included.
 
 from datetime import datetime
 
+from whoosh import matching
 from whoosh import query as wq
-from whoosh.query.compound import DefaultOr as _Or
+from whoosh.util import make_binary_tree
 
 from . import settings
 from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, english_term, han_bigrams,
@@ -23,9 +24,6 @@ from .normalize import normalize
 from .query import DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
-# ORs are Whoosh's DefaultOr (a tree of union matchers): Whoosh's automatic
-# choice for small segments preloads an array of 2,048 scores per OR and per
-# segment, which cost more than the whole match on short keyword queries.
 COORDINATION_BONUS = 1000.0
 # More plain words than this make a question: any word may match, BM25 ranks.
 QUESTION_WORDS = 4
@@ -157,6 +155,25 @@ class Compiler:
         else:
             query = wq.Term("batch_tags", node.value)
         return query
+
+
+class _Or(wq.Or):
+    """Whoosh's OR as a plain tree of union matchers over the clauses that
+    match anything in a segment.
+
+    Whoosh's automatic choice for small segments preloads an array of 2,048
+    scores per OR and per segment, and its tree builder first looks up every
+    clause's size to balance the tree; both cost more than the whole match
+    of a short keyword query, on indexes with several segments.
+    """
+
+    def _matcher(self, subs, searcher, context):
+        matchers = [q.matcher(searcher, context) for q in subs]
+        matchers = [m for m in matchers if m.is_active()]
+        if not matchers:
+            return matching.NullMatcher()
+        tree = make_binary_tree(matching.UnionMatcher, matchers)
+        return matching.WrappingMatcher(tree, self.boost) if self.boost != 1.0 else tree
 
 
 def _query_runs(text):

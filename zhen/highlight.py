@@ -19,7 +19,7 @@ from .normalize import normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
-CHUNK_CHARS = 4000  # bodies are searched for a snippet this much at a time
+CHUNK_CHARS = 1000  # bodies are searched for a snippet this much at a time
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 
