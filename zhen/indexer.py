@@ -28,9 +28,9 @@ from .corpus import CorpusReader
 from .schema import column_text, document_fields
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
 
-# A chunk of 1,000 long documents makes about 1.5 million postings; sorted in
-# memory they need no spill to disk (pickled runs, then a merge: a fifth of
-# the build time on twlaw with 128 MB).
+# A chunk of 2,000 long documents gives each of two workers about 1.5 million
+# postings; sorted in memory they need no spill to disk (pickled runs, then a
+# merge: a fifth of the build time on twlaw with 128 MB).
 LIMIT_MB = 384
 # Documents handed to a worker process at a time.
 BATCH_DOCS = 10

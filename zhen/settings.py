@@ -49,7 +49,7 @@ _LIST = [
             "used at index and query time.", str),
     Setting("jobs", os.cpu_count() or 1,
             "Processes that analyse documents in parallel.", int),
-    Setting("commit_every", 1000,
+    Setting("commit_every", 2000,
             "Documents per committed chunk; a crash loses at most one chunk.",
             int),
     Setting("limit", 10, "Hits per page.", int),
