@@ -57,16 +57,18 @@ class Compiler:
     def _join(self, children, loose):
         """AND (or, when loose, a ranked OR) of the children, with filters
         and exclusions applied to the result."""
-        positives = [self.compile(c, loose) for c in children
-                     if not isinstance(c, (Not, Filter))]
+        words = [c for c in children if not isinstance(c, (Not, Filter))]
         filters = [self.filter(c) for c in children if isinstance(c, Filter)]
         negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
-        if len(positives) > QUESTION_WORDS:
+        if len(words) > QUESTION_WORDS:
             # A question, not keywords: rank by BM25 over any of its words.
-            positives = [_Or([self.compile(c, loose=True) for c in children
-                                if not isinstance(c, (Not, Filter))])]
-        elif loose and len(positives) > 1:
-            positives = [_Or([_coordinated(p) for p in positives])]
+            positives = [_Or([self.compile(c, loose=True)
+                              for c in _without_stop_terms(words)])]
+        elif loose and len(words) > 1:
+            positives = [_Or([_coordinated(self.compile(c, loose))
+                              for c in _without_stop_terms(words)])]
+        else:
+            positives = [self.compile(c, loose) for c in words]
         required = positives + filters or [wq.Every()]
         query = required[0] if len(required) == 1 else wq.And(required)
         return wq.AndNot(query, _Or(negatives)) if negatives else query
@@ -79,10 +81,12 @@ class Compiler:
         if len(runs) > 1 and all(kind != "han" for kind, _ in runs):
             return self._phrase_on(fields, [word for _, word in runs])
         if loose or is_sentence(run for kind, run in runs if kind == "han"):
-            # A question or a loose match: every word counts, none is required.
+            # A question or a loose match: every word counts, none is required,
+            # and English stop words (which English fields keep for phrases)
+            # would only add noise to the ranking.
             return _Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
-                          else self._latin_word(run, fields, kind == "word")
-                          for kind, run in runs])
+                        else self._latin_word(run, fields, kind == "word")
+                        for kind, run in _without_stop_words(runs)])
         parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
                  else self._latin_word(run, fields, kind == "word")
                  for kind, run in runs]
@@ -187,6 +191,20 @@ def _field_terms(field, words):
     if field not in ENGLISH_FIELDS:
         return words
     return [w if HAN_RUN.match(w) else english_term(w) for w in words]
+
+
+def _without_stop_terms(nodes):
+    """The query words but English stop words, unless there is nothing else:
+    where no word is required, stop words (which English fields keep, for
+    phrases) only add noise to the ranking."""
+    return [n for n in nodes if not (isinstance(n, Term) and
+                                     normalize(n.text).text in ENGLISH_STOP_WORDS)] or nodes
+
+
+def _without_stop_words(runs):
+    """The runs but English stop words, unless there is nothing else."""
+    return [(kind, run) for kind, run in runs
+            if kind != "word" or run not in ENGLISH_STOP_WORDS] or runs
 
 
 def _chinese_only(fields):
