@@ -212,3 +212,13 @@ def test_total_counts_every_match_in_either_sort(small_index, query, sort):
     assert result.total == len(matching) > 0
     assert len({hit.id for page in pages for hit in page}) == result.total
     searcher.close()
+
+
+def test_questions_rank_without_english_stop_words_but_phrases_keep_them():
+    from zhen.compiler import Compiler
+    from zhen.query import parse
+    question = Compiler().compile(parse("what is the duty on the tariffs of imported goods"))
+    words = {text for _, text in question.all_terms()}
+    assert {"tariff", "duti", "import"} <= words and not words & {"the", "of", "is"}
+    phrase = Compiler().compile(parse('"Ministry of Commerce"'))
+    assert "of" in {text for _, text in phrase.all_terms()}
