@@ -94,6 +94,15 @@ def test_did_you_mean(small_index):
     assert result.message == "No documents match. Did you mean: tariff?"
 
 
+@pytest.mark.parametrize("typed, meant", [
+    ("tarrifs", "tariffs"),  # shown as documents write it, closest to what was typed
+    ("comerce", "commerce"),  # the stem 'commerc' is not offered
+    ("ministy", "ministry"),
+])
+def test_did_you_mean_offers_written_words(small_index, typed, meant):
+    assert search(typed, index=small_index).suggestion == meant
+
+
 def test_no_suggestion_for_known_words(small_index):
     assert search("tariff", index=small_index).suggestion is None
 

@@ -7,7 +7,9 @@ index's own vocabulary (no word list to ship or keep in step), shown as a
 document writes it: stems such as ``ministri`` are not words to offer.
 """
 
+import difflib
 import re
+from itertools import islice
 
 from .analysis import ENGLISH_STOP_WORDS, english_term
 from .normalize import normalize, normalize_query
@@ -40,24 +42,33 @@ def _known(searcher, word):
 
 
 def _closest(searcher, word):
-    best = None
-    for field in ENGLISH_FIELDS:
-        for candidate in searcher.corrector(field).suggest(
-                english_term(word), limit=3, maxdist=2, prefix=1):
-            freq = searcher.doc_frequency(field, candidate)
-            if best is None or freq > best[2]:
-                best = (field, candidate, freq)
-    return _as_written(searcher, *best[:2]) if best else None
+    """The most frequent stem one edit away in any English field, else two
+    (Whoosh's corrector ranks all it finds within ``maxdist`` by frequency
+    alone, which would prefer ``train`` to ``tariff`` for ``tarif``)."""
+    term = english_term(word)
+    for distance in (1, 2):
+        best = None
+        for field in ENGLISH_FIELDS:
+            for candidate in searcher.corrector(field).suggest(
+                    term, limit=1, maxdist=distance, prefix=1):
+                freq = searcher.doc_frequency(field, candidate)
+                if best is None or freq > best[2]:
+                    best = (field, candidate, freq)
+        if best:
+            return _as_written(searcher, *best[:2], word)
+    return None
 
 
-def _as_written(searcher, field, term):
-    """A word of a document that ``term`` (a stem) was made from."""
-    docnum = next(iter(searcher.postings(field, term).all_ids()), None)
-    if docnum is None:
-        return term
-    text = searcher.stored_fields(docnum)["record"].get(TEXT_FIELDS[field]) or ""
+def _as_written(searcher, field, term, typed, documents=3):
+    """The word, of those in the first few documents that ``term`` (a stem)
+    was made from, closest to what was ``typed`` (``tarrifs`` -> ``tariffs``,
+    not ``tariffic``)."""
     start = re.escape(term[:max(3, len(term) - 1)])  # stems are nearly prefixes
-    for word in re.findall(r"\b%s[a-z]*" % start, normalize(text).text):
-        if english_term(word) == term:
-            return word
-    return term
+    forms = set()
+    for docnum in islice(searcher.postings(field, term).all_ids(), documents):
+        text = searcher.stored_fields(docnum)["record"].get(TEXT_FIELDS[field]) or ""
+        forms.update(word for word in re.findall(r"\b%s[a-z]*" % start,
+                                                 normalize(text).text)
+                     if english_term(word) == term)
+    closest = difflib.get_close_matches(typed, sorted(forms), n=1, cutoff=0)
+    return closest[0] if closest else term
