@@ -321,13 +321,11 @@ class EnglishAnalyzer(_BilingualAnalyzer):
 
     def terms(self, runs, removestops=True):
         out, pos = [], 0
-        cache = _WORD_TERMS
         for kind, start, end, text in runs:
             if kind == "han":
                 pos = _add_grams(out, pos, start, end, text)
                 continue
-            term = cache.get(text) or _word_term(text)
-            out.append((text if term is _STOP else term, pos, start, end))
+            out.append((english_term(text), pos, start, end))
             pos += 1
         return out
 

@@ -104,7 +104,7 @@ class LengthTableReader(W3PerDocReader):
         if not table:
             return default
         # Whoosh's reader gives None for a stored zero; so does this.
-        return _BYTE_LENGTHS[table[docnum]] or None if docnum < len(table) else None
+        return _BYTE_LENGTHS[table[docnum]] or None
 
     def _length_table(self, fieldname):
         """The field's one-byte lengths of every document, as bytes."""

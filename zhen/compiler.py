@@ -20,7 +20,7 @@ from whoosh.util import make_binary_tree
 from . import settings
 from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, english_term, han_bigrams,
                        han_words, is_sentence, script_runs, stem)
-from .normalize import normalize
+from .normalize import normalize, normalize_query
 from .query import DateRange, Filter, Not, Or, Phrase, Term
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
@@ -63,10 +63,10 @@ class Compiler:
         if len(words) > QUESTION_WORDS:
             # A question, not keywords: rank by BM25 over any of its words.
             positives = [_Or([self.compile(c, loose=True)
-                              for c in _without_stop_terms(words)])]
+                              for c in _without_stop_words(words, _term_word)])]
         elif loose and len(words) > 1:
             positives = [_Or([_coordinated(self.compile(c, loose))
-                              for c in _without_stop_terms(words)])]
+                              for c in _without_stop_words(words, _term_word)])]
         else:
             positives = [self.compile(c, loose) for c in words]
         required = positives + filters or [wq.Every()]
@@ -86,7 +86,7 @@ class Compiler:
             # would only add noise to the ranking.
             return _Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
                         else self._latin_word(run, fields, kind == "word")
-                        for kind, run in _without_stop_words(runs)])
+                        for kind, run in _without_stop_words(runs, _run_word)])
         parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
                  else self._latin_word(run, fields, kind == "word")
                  for kind, run in runs]
@@ -193,18 +193,21 @@ def _field_terms(field, words):
     return [w if HAN_RUN.match(w) else english_term(w) for w in words]
 
 
-def _without_stop_terms(nodes):
-    """The query words but English stop words, unless there is nothing else:
-    where no word is required, stop words (which English fields keep, for
-    phrases) only add noise to the ranking."""
-    return [n for n in nodes if not (isinstance(n, Term) and
-                                     normalize(n.text).text in ENGLISH_STOP_WORDS)] or nodes
+def _without_stop_words(items, word_of):
+    """``items`` but those whose ``word_of`` is an English stop word, unless
+    nothing else is left: where no word is required, stop words (which
+    English fields keep, for phrases) only add noise to the ranking."""
+    return [item for item in items if word_of(item) not in ENGLISH_STOP_WORDS] or items
 
 
-def _without_stop_words(runs):
-    """The runs but English stop words, unless there is nothing else."""
-    return [(kind, run) for kind, run in runs
-            if kind != "word" or run not in ENGLISH_STOP_WORDS] or runs
+def _term_word(node):
+    """A query node's text when it is a plain word, normalised."""
+    return normalize_query(node.text) if isinstance(node, Term) else None
+
+
+def _run_word(run):
+    """A script run's text when it is a Latin word."""
+    return run[1] if run[0] == "word" else None
 
 
 def _chinese_only(fields):

@@ -69,7 +69,8 @@ def build_schema(userdict=None):
 
 
 def _text(analyzer, format_class):
-    field = TEXT(analyzer=analyzer, phrase=format_class is TermPositions)
+    """A TEXT field whose postings are written by one of zhen's formats."""
+    field = TEXT(analyzer=analyzer)
     field.format = format_class(field_boost=field.format.field_boost)
     return field
 
