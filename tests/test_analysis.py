@@ -78,13 +78,20 @@ def test_userdict_words_are_used(tmp_path):
     assert "语言处理技术" not in [w for w, _, _ in han_words("自然语言处理技术")]
 
 
-def test_segmenter_is_loaded_once_per_dictionary():
-    assert segmenter() is segmenter()
+def test_combining_marks_normalise_like_precomposed_text():
+    assert normalize("cafe\u0301").text == normalize("café").text == "café"
+    norm = normalize("中華\u0301民國 cafe\u0301")
+    assert norm.text.startswith("中华")
+    start, end = norm.span(norm.text.index("café"), len(norm.text))
+    assert "中華\u0301民國 cafe\u0301"[start:end] == "cafe\u0301"
 
 
 _mixed = st.lists(st.sampled_from(
     list("中华人民共和國商務部語言处理") + list("abcXYZ019-#+./ ，。、（）") +
-    ["\r\n", "\n", "😀", "𠀀", "𠮷", "ＡＢ", "ﬁ", "ß", "İ"]), max_size=40).map("".join)
+    ["\r\n", "\n", "😀", "𠀀", "𠮷", "ＡＢ", "ﬁ", "ß", "İ",
+     # combining marks and what composes with them (é, ガ, 각)
+     "e\u0301", "\u0301", "\u0308", "\u20dd", "ｶ", "\uff9e", "\u3099",
+     "\u1100", "\u1161", "\u11a8"]), max_size=40).map("".join)
 
 
 @settings(max_examples=300, deadline=None)

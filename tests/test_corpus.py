@@ -3,6 +3,7 @@
 import json
 import os
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -162,3 +163,63 @@ def test_jsonl_duplicate_id_later_line_wins_with_a_warning(tmp_path):
     assert [d.title for d in reader.documents()] == ["old", "new"]
     assert [str(p) for p in reader.problems] == [
         f"{path}:2: warning: duplicate id 'a': this record replaces the one at {path}:1"]
+
+
+def test_special_files_are_skipped_with_a_warning_never_read(tmp_path):
+    write_record(tmp_path / "b", "good", title="好")
+    os.mkfifo(tmp_path / "b" / "fifo.txt")  # reading it would block forever
+    os.symlink("nowhere.txt", tmp_path / "b" / "dangling.txt")
+    reader = CorpusReader([tmp_path])
+    assert [d.id for d in reader.documents()] == ["good"]
+    assert [(Path(p.file).name, p.severity, p.message) for p in reader.problems] == [
+        ("dangling.txt", "warning", "skipped: No such file or directory"),
+        ("fifo.txt", "warning", "skipped: not a regular file (a FIFO, socket or device)")]
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>x</script>",
+    "20230131032746/javascript:alert(1)", "vbscript:x", "//evil.example/x"])
+def test_urls_that_are_not_web_links_are_warned_about(tmp_path, url):
+    path = write_record(tmp_path / "b", "doc", title="标题", input_url=url)
+    reader = CorpusReader([tmp_path])
+    (doc,) = reader.documents()
+    assert [str(p) for p in reader.problems] == [
+        f"{path}:4: warning: input_url {doc.url[:60]!r} is not an http(s) URL; "
+        "it is shown as text, never as a link"]
+
+
+def test_text_only_in_html_is_extracted_with_a_note(tmp_path):
+    html = ("<html><head><style>p {color: red}</style><script>alert(1)</script>"
+            "</head><body><h1>通知</h1><p>关于<b>进口关税</b>的说明。</p>"
+            "<div>Second block</div></body></html>")
+    path = write_record(tmp_path / "b", "page", title="网页", html=html)
+    reader = CorpusReader([tmp_path])
+    (doc,) = reader.documents()
+    assert doc.resulting_text is None  # the record itself is kept as it is
+    assert doc.body_text == "通知\n\n关于进口关税的说明。\n\nSecond block"
+    assert [(p.line, p.severity) for p in reader.problems] == [(1, "note")]
+    assert "the body is the text of the html field" in reader.problems[0].message
+
+
+def test_resulting_text_wins_over_html(tmp_path):
+    write_record(tmp_path / "b", "both", title="t", html="<p>页面</p>",
+                 resulting_text="正文")
+    reader = CorpusReader([tmp_path])
+    (doc,) = reader.documents()
+    assert (doc.body_text, reader.problems) == ("正文", [])
+
+
+def test_html_body_is_searched_and_shown_as_text(tmp_path):
+    from zhen.indexer import update_index
+    from zhen.search import Searcher
+    write_record(tmp_path / "c" / "b", "page", title="网页",
+                 html="<p>关于<b>进口关税</b>的说明<img src=x onerror=alert(1)>。</p>")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    searcher = Searcher(tmp_path / "ix")
+    (hit,) = searcher.search('"进口关税"').hits
+    assert hit.highlights["body"] == "关于<mark>进口关税</mark>的说明。"
+    record = searcher.document("page")
+    assert (record["resulting_text"], record["resulting_text_from"]) == \
+        ("关于进口关税的说明。", "html")
+    assert "<img" in record["html"]  # kept, never rendered
+    searcher.close()

@@ -28,7 +28,10 @@ def test_values_span_lines_and_known_seen_keys_continue():
         "第一行\nNote: 仍是正文\n第 1 條 也是正文\ntitle: 不是新的标题")
     assert parsed.values["translated_content"] == "Body\nNote: still the body"
     assert parsed.values["title"] == "标题"
-    assert parsed.problems == []
+    # a known key seen before stays in the value, with a warning
+    assert [str(p) for p in parsed.problems] == [
+        "<record>:6: warning: key 'title' again (first on line 2); this line "
+        "is kept as part of the 'resulting_text' value"]
 
 
 def test_nan_and_empty_mean_missing():

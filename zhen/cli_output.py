@@ -34,14 +34,15 @@ def print_problems(problems):
 def print_results(result):
     if result.message:
         click.echo(result.message)
-    if result.total == 0:
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    if result.total == 0 or not result.hits:
         return
     first = (result.page - 1) * result.limit + 1
     last = first + len(result.hits) - 1
-    click.echo(f"{result.total} results ({first}-{last} shown, page "
+    total = f"{result.total:,}" + ("+" if result.total_relation == "gte" else "")
+    click.echo(f"{total} results ({first:,}-{last:,} shown, page "
                f"{result.page} of {result.pages}, {result.took_ms:.0f} ms)")
-    if result.suggestion:
-        click.echo(f"Did you mean: {result.suggestion}")
     for number, hit in enumerate(result.hits, start=first):
         _print_hit(number, hit)
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,9 @@ from urllib.parse import urlsplit
 
 from . import settings
 from .errors import CorpusError
+from .htmltext import html_to_text
 from .records import KEYS, MISSING, Problem, parse_record
+from .urls import link_url
 
 _WAYBACK = re.compile(r"^(\d{14})/(.+)$")
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
@@ -43,6 +46,21 @@ class Document:
     date_value: datetime | None = field(default=None, compare=False)
     # The record file's size and modification time, when it is one file.
     stamp: str | None = field(default=None, compare=False)
+    # The line a JSON Lines record is on (None for a record file).
+    line: int | None = field(default=None, compare=False)
+    # The text of ``html`` when ``resulting_text`` is missing (see body_text).
+    html_text: str | None = field(default=None, compare=False)
+
+    @property
+    def body_text(self):
+        """The Chinese body as indexed and shown: ``resulting_text``, else
+        the text extracted from ``html``."""
+        return self.resulting_text or self.html_text
+
+    @property
+    def where(self):
+        """``file`` or ``file:line``, to name the record in a message."""
+        return self.path if self.line is None else f"{self.path}:{self.line}"
 
     @property
     def url(self):
@@ -99,16 +117,33 @@ def parse_date(text):
     return None
 
 
-def make_document(doc_id, batch, path, values, date_line=None, problems=None):
-    """Build a Document from raw values, reporting an unparseable date."""
-    doc = Document(id=doc_id, batch=batch, path=path, **values)
+def make_document(doc_id, batch, path, values, lines=None, problems=None,
+                  line=None):
+    """Build a Document from raw values, reporting what a reader should
+    know: an unparseable date, a URL that is not a web link, a body taken
+    from ``html``. ``lines`` maps a key to its line (a record file);
+    ``line`` is the one line of a JSON Lines record."""
+    doc = Document(id=doc_id, batch=batch, path=path, line=line, **values)
+    problems = [] if problems is None else problems
+
+    def report(key, message, severity="warning"):
+        where = line if line is not None else (lines or {}).get(key)
+        problems.append(Problem(path, where, message, severity))
+
     if doc.date:
         doc.date_value = parse_date(doc.date)
-        if doc.date_value is None and problems is not None:
-            problems.append(Problem(
-                path, date_line, f"bad date '{doc.date[:40]}'; expected "
-                "YYYY-MM-DD[ hh:mm:ss]; the document is kept without a date",
-                "warning"))
+        if doc.date_value is None:
+            report("date", f"bad date '{doc.date[:40]}'; expected YYYY-MM-DD"
+                   "[ hh:mm:ss]; the document is kept without a date")
+    for key, url in (("input_url", doc.url), ("returned_url", doc.returned_url)):
+        if url and link_url(url) is None:
+            report(key, f"{key} {url[:60]!r} is not an http(s) URL; it is "
+                   "shown as text, never as a link")
+    if not doc.resulting_text and doc.html:
+        doc.html_text = html_to_text(doc.html)
+        if doc.html_text:
+            report("html", "no resulting_text: the body is the text of the "
+                   f"html field ({len(doc.html_text):,} characters)", "note")
     return doc
 
 
@@ -116,7 +151,7 @@ class CorpusReader:
     """Reads documents from paths; problems collect in ``self.problems``."""
 
     def __init__(self, paths, max_field_chars=None):
-        self.paths = [Path(p) for p in paths]
+        self.paths = [Path(os.path.abspath(p)) for p in paths]
         self.max_field_chars = settings.get("max_field_chars", max_field_chars)
         self.problems = []
         self._sources = None
@@ -125,7 +160,9 @@ class CorpusReader:
 
     def sources(self):
         """(file, batch) pairs in reading order, later batches last (the
-        folders are walked once per reader)."""
+        folders are walked once per reader). Paths are absolute, so a
+        document's path names its file whatever folder a later run starts
+        in."""
         if self._sources is not None:
             return self._sources
         found = []
@@ -133,8 +170,8 @@ class CorpusReader:
             if not root.exists():
                 raise CorpusError(f"{root}: no such file or folder")
             if root.is_dir():
-                found.extend(_walk(root))
-            else:
+                found.extend(_walk(root, self.problems))
+            elif _regular_file(root, self.problems):
                 found.append((root, root.parent.name or "."))
         self._sources = found
         return found
@@ -188,7 +225,7 @@ class CorpusReader:
         if any(p.severity == "error" for p in parsed.problems):
             return None
         return make_document(path.stem, batch, str(path), parsed.values,
-                             parsed.lines.get("date"), self.problems)
+                             parsed.lines, self.problems)
 
     def _decode(self, path):
         try:
@@ -251,7 +288,8 @@ class CorpusReader:
                                          f"this record replaces the one at {earlier}",
                                          "warning"))
         self._jsonl_seen[doc_id] = f"{where}:{number}"
-        return make_document(doc_id, batch, where, values, number, self.problems)
+        return make_document(doc_id, batch, where, values, problems=self.problems,
+                             line=number)
 
 
 def _json_value(value):
@@ -270,17 +308,44 @@ def file_stamp(path):
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _walk(root):
-    """(file, batch) for every record below ``root``, in sorted order."""
+def _walk(root, problems):
+    """(file, batch) for every record below ``root``, in sorted order.
+
+    Links to folders are not followed (no loops); a name ending in ``.txt``
+    or ``.jsonl`` that is not a regular file (a FIFO, a device, a broken
+    link) is reported and skipped: reading it could block forever.
+    """
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error):
+        problems.append(Problem(error.filename, None,
+                                f"cannot read folder: {error.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames.sort()
         rel = os.path.relpath(dirpath, root)
         batch = root.resolve().name if rel == "." else Path(rel).as_posix()
         for name in sorted(filenames):
-            if name.endswith((".txt", ".jsonl")) and not name.startswith("."):
-                found.append((Path(dirpath) / name, batch))
+            path = Path(dirpath) / name
+            if name.endswith((".txt", ".jsonl")) and not name.startswith(".") \
+                    and _regular_file(path, problems):
+                found.append((path, batch))
     return found
+
+
+def _regular_file(path, problems):
+    """Whether ``path`` is a regular file (after links); else a warning."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        problems.append(Problem(str(path), None, f"skipped: {exc.strerror}",
+                                "warning"))
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    problems.append(Problem(str(path), None, "skipped: not a regular file "
+                            "(a FIFO, socket or device)", "warning"))
+    return False
 
 
 def read_corpus(paths, max_field_chars=None):

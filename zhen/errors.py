@@ -45,3 +45,12 @@ class SettingsMismatchError(ZhenError):
 
 class DocumentNotFound(ZhenError):
     """No document with the requested id is in the index."""
+
+
+class IndexInterruptedError(ZhenError):
+    """An indexing run was interrupted (Ctrl-C); committed work stays."""
+
+
+class EvaluationInputError(ZhenError):
+    """A queries or judgements file given to ``zhen eval`` cannot be used;
+    the message names the file and line."""

@@ -13,20 +13,23 @@ Whoosh's own estimate of a posting's size; beyond it, postings are sorted in
 runs on disk).
 """
 
-import os
+import contextlib
 import time
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
-from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from . import settings
 from .analysis import segmenter
 from .codec import ZhenCodec
 from .corpus import CorpusReader
-from .schema import column_text, document_fields
+from .errors import IndexInterruptedError
+from .prune import prunable
+from .records import Problem
+from .schema import analysed_fields, column_text, document_fields
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
+from .workers import ResilientMpWriter, guarded, stop_workers
 
 # A chunk of 2,000 long documents gives each of two workers about 1.5 million
 # postings; sorted in memory they need no spill to disk (pickled runs, then a
@@ -60,18 +63,30 @@ class IndexReport:
 
 def update_index(paths, index=None, rebuild=False, prune=False, jobs=None,
                  commit_every=None, userdict=None, wait=False, progress=None):
-    """Index ``paths`` into the index directory; returns an IndexReport."""
+    """Index ``paths`` into the index directory; returns an IndexReport.
+
+    Raises :class:`~zhen.errors.IndexInterruptedError` on Ctrl-C, after
+    closing the work in progress: what was committed stays searchable and
+    a rerun finishes the job.
+    """
     store = IndexStore(index)
     userdict = settings.get("userdict", userdict)
     reader = CorpusReader(paths)
     sources = reader.sources()  # fails early on a path that does not exist
     started = time.monotonic()
     segmenter(userdict)  # loaded once here; worker processes inherit it
-    with store.lock(wait):
+    with store.lock(wait) as lock, guarded(lock.handle):
         gen = _target_generation(store, rebuild, userdict)
         run = _Run(store.open(gen), settings.get("jobs", jobs),
                    settings.get("commit_every", commit_every), progress)
-        report = run.apply(reader, prune)
+        try:
+            report = run.apply(reader, prune)
+        except KeyboardInterrupt:
+            run.cancel()
+            raise IndexInterruptedError(
+                f"interrupted: {run.committed:,} documents of this run were "
+                f"committed; the index holds {run.ix.doc_count():,}",
+                hint="run the same command again to finish") from None
         if rebuild:
             previous = store.current()
             store.point(CURRENT, gen)
@@ -110,12 +125,14 @@ class _Run:
         self.commit_every = max(1, commit_every)
         self.progress = progress or (lambda: None)
         self.writer = None
-        self.pending = set()
+        self.pending = {}  # id -> (Document, "added" or "updated") since the last commit
+        self.committed = 0
+        self.report = IndexReport()
 
     def apply(self, reader, prune):
-        report = IndexReport()
+        report = self.report
         known = known_documents(self.ix)
-        seen, read_files = set(), set()
+        seen = set()
 
         def unchanged(doc_id, path, batch, stamp):
             old = known.get(doc_id)
@@ -124,17 +141,13 @@ class _Run:
 
         for doc in reader.documents(unchanged):
             seen.add(doc.id)
-            read_files.add(doc.path)
-            self._one(doc, known.get(doc.id), report)
+            self._one(doc, known.get(doc.id))
             self.progress()
         for doc_id, path in reader.skipped:
             seen.add(doc_id)
-            read_files.add(path)
             report.unchanged += 1
             self.progress()
-        gone = [doc_id for doc_id, old in known.items()
-                if doc_id not in seen
-                and (old.path in read_files or not os.path.exists(old.path))]
+        gone = prunable(known, seen, reader)
         if prune and gone:
             self._writer()
             for doc_id in gone:
@@ -143,28 +156,42 @@ class _Run:
         else:
             report.missing = len(gone)
         self._commit()
-        report.problems = reader.problems
-        report.failed = sum(p.severity == "error" for p in reader.problems)
+        report.problems = reader.problems + report.problems
+        report.failed = sum(p.severity == "error" for p in report.problems)
         return report
 
-    def _one(self, doc, old, report):
+    def _one(self, doc, old):
         doc_hash = doc.content_hash
         if old is not None and old.hash == doc_hash:
-            report.unchanged += 1
+            self.report.unchanged += 1
             return
         repeated = doc.id in self.pending  # the same id twice in one chunk:
         if repeated:                        # commit so the update can see it
             self._commit()
+        how = "added" if old is None and not repeated else "updated"
         writer = self._writer()
-        if old is None and not repeated:
-            writer.add_document(**document_fields(doc))
-            report.added += 1
-        else:
-            writer.update_document(**document_fields(doc))
-            report.updated += 1
-        self.pending.add(doc.id)
+        try:
+            if how == "added":
+                writer.add_document(**document_fields(doc))
+            else:
+                writer.update_document(**document_fields(doc))
+        except Exception:  # analysis failed in this process (one job)
+            self._recover_chunk(doc, how)
+            return
+        setattr(self.report, how, getattr(self.report, how) + 1)
+        self.pending[doc.id] = (doc, how)
         if len(self.pending) >= self.commit_every:
             self._commit()
+
+    def _recover_chunk(self, doc, how):
+        """A document failed half-way into the in-process writer, which
+        cannot be trusted any more: drop the chunk and index it again one
+        document at a time, so only the failing record is lost."""
+        entries = [*self.pending.values(), (doc, how)]
+        self.cancel()
+        self.pending = {}
+        setattr(self.report, how, getattr(self.report, how) + 1)
+        self._index_one_by_one(entries)
 
     def _writer(self):
         if self.writer is None:
@@ -173,7 +200,7 @@ class _Run:
             codec = ZhenCodec(compression=0)
             if self.jobs > 1:
                 # Small batches, so a small update is shared by every worker.
-                self.writer = MpWriter(self.ix, procs=self.jobs, limitmb=LIMIT_MB,
+                self.writer = ResilientMpWriter(self.ix, procs=self.jobs, limitmb=LIMIT_MB,
                                        batchsize=BATCH_DOCS, multisegment=True,
                                        codec=codec, compound=False)
             else:
@@ -182,10 +209,53 @@ class _Run:
         return self.writer
 
     def _commit(self):
+        if self.writer is None:
+            return
+        pending, before = self.pending, self.ix.doc_count()
+        self.writer.commit()
+        self.writer, self.pending = None, {}
+        lost = self._lost(pending, before)
+        self.committed += len(pending) - len(lost)
+        if lost:
+            self._index_one_by_one(lost)
+
+    def _lost(self, pending, before):
+        """Documents of the chunk just committed that are not in the index:
+        a worker process that failed takes its share of the chunk with it,
+        silently (Whoosh's MpWriter merges what the others wrote)."""
+        new = sum(1 for _, how in pending.values() if how == "added")
+        if self.ix.doc_count() >= before + new:
+            return []
+        with self.ix.searcher() as searcher:
+            return [entry for doc_id, entry in pending.items()
+                    if searcher.document_number(id=doc_id) is None]
+
+    def _index_one_by_one(self, entries):
+        """Index the documents of ``entries`` in this process, one at a
+        time: each that fails becomes a problem naming its record (and is
+        not counted as added or updated); the others are indexed."""
+        writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, compound=False,
+                               codec=ZhenCodec(compression=0))
+        for doc, how in entries:
+            try:
+                fields = analysed_fields(self.ix.schema, doc)
+            except Exception as exc:  # any failure of analysis: report it
+                self.report.problems.append(Problem(
+                    doc.path, doc.line, f"cannot be indexed: "
+                    f"{type(exc).__name__}: {exc}"))
+                setattr(self.report, how, getattr(self.report, how) - 1)
+                continue
+            writer.update_document(**fields)
+            self.committed += 1
+        writer.commit()
+
+    def cancel(self):
+        """Drop the uncommitted chunk (Ctrl-C); committed work stays."""
         if self.writer is not None:
-            self.writer.commit()
+            stop_workers(self.writer)
+            with contextlib.suppress(Exception):
+                self.writer.cancel()
             self.writer = None
-            self.pending = set()
 
 
 class Known(NamedTuple):

@@ -82,12 +82,37 @@ def normalize(text):
         if offsets is not None:
             return _to_simplified(folded, offsets)
     chars, offsets = [], []
-    for index, char in enumerate(text.translate(_WIDTH_TABLE)):
-        piece = unicodedata.normalize("NFKC", char).lower()
+    for start, cluster in _clusters(text.translate(_WIDTH_TABLE)):
+        pieces = [_fold(char) for char in cluster]
+        piece = _fold(cluster) if len(cluster) > 1 else pieces[0]
+        if piece == "".join(pieces):  # nothing composed: one by one
+            for index, part in enumerate(pieces, start):
+                offsets.extend([index] * len(part))
+        else:
+            offsets.extend([start] * len(piece))
         chars.append(piece)
-        offsets.extend([index] * len(piece))
     offsets.append(len(text))
-    return _to_simplified("".join(chars), offsets, len(text))
+    return _to_simplified("".join(chars), offsets)
+
+
+def _clusters(text):
+    """(start, characters) of each base character with the marks that follow
+    it: NFKC may compose them into one (``e`` + U+0301 is ``é``), so they
+    are normalised together, the way the whole text would be, and every
+    character that comes out maps to the cluster's start."""
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or not _joins_previous(text[index]):
+            yield start, text[start:index]
+            start = index
+
+
+def _joins_previous(char):
+    """Whether NFKC may compose ``char`` with the character before it: a
+    combining mark, a Hangul vowel or final consonant jamo, or a half-width
+    katakana (semi-)voiced sound mark."""
+    return unicodedata.category(char)[0] == "M" or "\u1160" <= char <= "\u11ff" \
+        or char in "\uff9e\uff9f"
 
 
 def _nfkc(text):

@@ -28,6 +28,13 @@ FIELDS = SCOPES + FILTERS
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"',
                          "＂": '"', "：": ":", "（": "(", "）": ")",
                          "\u3000": " "})
+# Control characters (C0, DEL, C1) separate words like spaces: a pasted NUL
+# or escape sequence is never part of a word, a suggestion or a message.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Deeper nesting of groups or NOTs than this is refused: no one writes it,
+# and every later step (scoping, compiling, matching) recurses over the tree.
+MAX_DEPTH = 32
+MAX_QUERY_CHARS = 2000
 _LEXER = re.compile(r'\s+|(?P<quote>")|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"()]+)')
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$")
 
@@ -71,9 +78,19 @@ class DateRange:
     end: datetime | None  # inclusive upper bound
 
 
+def clean(text):
+    """Query text as the parser reads it: typographic quotes, full-width
+    brackets and colons as their ASCII forms, control characters as spaces."""
+    return _CONTROL.sub(" ", text.translate(_QUOTES))
+
+
 def parse(text):
     """Parse query text into a tree; raise QueryError when it is malformed."""
-    tokens = _tokens(text.translate(_QUOTES))
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(text):,} characters long; "
+                         f"at most {MAX_QUERY_CHARS:,} are searched",
+                         hint="shorten it to its key words or phrases")
+    tokens = _tokens(clean(text))
     if not tokens:
         raise QueryError("the query is empty", hint="type a word, e.g. 商务部 or tariff")
     parser = _Parser(tokens)
@@ -123,6 +140,15 @@ class _Parser:
     def __init__(self, tokens):
         self.tokens = tokens
         self.at = 0
+        self.depth = 0
+
+    def _deeper(self, col):
+        """Count one more level of nesting (a group or a NOT)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"the query nests groups or NOTs more than "
+                             f"{MAX_DEPTH} deep (at column {col})",
+                             hint="remove the extra parentheses", position=col)
 
     def peek(self):
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -164,16 +190,22 @@ class _Parser:
         kind, value, col = self.peek()
         if kind == "word" and value == "NOT":
             self._operator_needs_operand("NOT")
-            return Not(self.unary())
+            return self._negated(col)
         if kind == "word" and value.startswith("-") and len(value) > 1:
             self.tokens[self.at] = ("word", value[1:], col + 1)
-            return Not(self.unary())
+            return self._negated(col)
         if kind == "prefix":
             self.take()
             if value == "-":
-                return Not(self.unary())
+                return self._negated(col)
             return self._scoped(value[:-1], col)
         return self.primary()
+
+    def _negated(self, col):
+        self._deeper(col)
+        node = Not(self.unary())
+        self.depth -= 1
+        return node
 
     def _operator_needs_operand(self, name):
         col = self.take()[2]
@@ -192,7 +224,9 @@ class _Parser:
             raise QueryError(f"unexpected ')' at column {col}",
                              hint="remove it or add the matching '('", position=col)
         match = _FIELD.match(value)
-        if match and match.group(1).lower() in FIELDS or (match and match.group(2)):
+        if match and not match.group(2).startswith("//") and (
+                match.group(1).lower() in FIELDS or match.group(2)):
+            # field:value; a pasted URL (http://...) is a word, not a field
             return _field_term(match.group(1), match.group(2), col)
         if value in ("-", "NOT"):
             raise QueryError(f"'{value}' at column {col} needs a word after it",
@@ -203,11 +237,13 @@ class _Parser:
         if self.peek() is None or self.peek()[0] == "close":
             raise QueryError(f"empty or unclosed '(' at column {col}",
                              hint="write: (WTO OR 世贸) 商务部", position=col)
+        self._deeper(col)
         inner = self.expression()
         if self.peek() is None:
             raise QueryError(f"'(' at column {col} is not closed",
                              hint="add the matching ')'", position=col)
         self.take()
+        self.depth -= 1
         return inner
 
     def _scoped(self, field, col):

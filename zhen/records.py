@@ -71,6 +71,11 @@ def parse_record(text, file="<record>", max_field_chars=None):
             chunks[current] = [line[match.end():]]
             lines[current] = number
         elif current is not None:
+            if match:
+                problems.append(Problem(
+                    file, number, f"key '{match.group(1)}' again (first on line "
+                    f"{lines[match.group(1)]}); this line is kept as part of "
+                    f"the '{current}' value", "warning"))
             chunks[current].append(line)
         elif line.strip():
             problems.append(Problem(

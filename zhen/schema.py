@@ -108,14 +108,29 @@ def document_fields(doc):
         values["date"] = doc.date_value
         values["year"] = str(doc.date_value.year)
     for name, key in TEXT_FIELDS.items():
-        text = getattr(doc, key)
+        text = doc.body_text if key == "resulting_text" else getattr(doc, key)
         if text:
             values[name] = values[recall_field(name)] = text
     return values
 
 
+def analysed_fields(schema, doc):
+    """:func:`document_fields` with every text field analysed once here, so
+    a record that analysis cannot handle raises before any of it is
+    written (a half-written document would corrupt a Whoosh segment)."""
+    values = document_fields(doc)
+    for name, value in values.items():
+        if schema[name].analyzer is not None and isinstance(value, str):
+            for _ in schema[name].index(value):  # a generator: run it
+                pass
+    return values
+
+
 def _record(doc):
     record = dict(doc.fields)
+    if doc.html_text and not doc.resulting_text:
+        # the body shown and searched: the text of the page (never its HTML)
+        record.update(resulting_text=doc.html_text, resulting_text_from="html")
     record.update(url=doc.url, archive_url=doc.archive_url, site=doc.site,
                   captured=doc.captured.isoformat() if doc.captured else None)
     return record

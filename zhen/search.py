@@ -13,11 +13,12 @@ from whoosh import collectors, scoring, sorting
 
 from . import settings
 from .align import counterpart
-from .compiler import Compiler
+from .compiler import Compiler, question_of
 from .errors import DocumentNotFound, QueryError
 from .facets import FacetCounter
 from .highlight import Needles, snippet
 from .query import And, Filter, Term, parse, positive_leaves
+from .rank import rank_question
 from .schema import ENGLISH_FIELDS, TEXT_FIELDS
 from .store import IndexStore
 from .suggest import suggest
@@ -44,6 +45,14 @@ class Hit:
 
 @dataclass
 class SearchResult:
+    """One page of results and what is known of all of them.
+
+    ``total`` is the number of documents the query matches, whatever the
+    page or page size. ``total_relation`` says how to read it, as
+    Elasticsearch's ``hits.total.relation`` does: ``"eq"`` when it is the
+    exact count, ``"gte"`` when it is a lower bound.
+    """
+
     query: str
     total: int
     took_ms: float
@@ -56,6 +65,7 @@ class SearchResult:
     suggestion: str | None = None
     relaxed: bool = False
     message: str | None = None
+    total_relation: str = "eq"
 
     def to_dict(self):
         return asdict(self)
@@ -113,6 +123,10 @@ class Searcher:
 
     def _run(self, searcher, compiler, tree, page, limit, sort):
         """(hits of the page, every matching docnum, relaxed?)."""
+        question = question_of(compiler, tree) if sort == "relevance" else None
+        if question is not None:  # ranked by zhen.rank, in one pass
+            hits, docnums = rank_question(searcher, question, page * limit, self.userdict)
+            return hits[(page - 1) * limit:], docnums, False
         found = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
         if not found[1] and _relaxable(tree):
             loose = _top_and_all(searcher, compiler.compile(tree, loose=True),
@@ -162,11 +176,21 @@ def _top_and_all(searcher, query, page, limit, sort):
 
 
 class _CountingTopCollector(collectors.TopCollector):
-    """Whoosh's top-k collector, also keeping every matching document."""
+    """Whoosh's top-k collector, also keeping every matching document.
+
+    Whoosh's scored collectors re-plan the matcher tree with the lowest
+    score still in the top k (``matcher.replace(minscore)``): a union then
+    drops a branch that cannot reach that score, and the documents only it
+    matches are never visited. That is right for ranking and wrong for
+    counting, so this collector never publishes a minimum score: re-planning
+    only removes exhausted branches, and every match is visited.
+    """
 
     def _collect(self, global_docnum, score):
         self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
+        result = super()._collect(global_docnum, score)
+        self.minscore = 0
+        return result
 
 
 def _hit(hit, needles):
@@ -218,9 +242,13 @@ def _has_latin(tree):
 
 
 def _message(result):
+    """A sentence for the front ends; the suggestion is a field of its own
+    (each front end shows it once, as a link or a line)."""
     if result.total == 0:
-        tip = f" Did you mean: {result.suggestion}?" if result.suggestion else ""
-        return "No documents match." + tip
+        return "No documents match."
+    if result.page > result.pages:
+        pages = f"{result.pages} page" + ("s" if result.pages != 1 else "")
+        return f"Page {result.page} is past the end: the results fill {pages}."
     if result.relaxed:
         return "No document has all the words; showing those with some of them."
     return None

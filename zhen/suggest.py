@@ -13,16 +13,22 @@ from itertools import islice
 
 from .analysis import ENGLISH_STOP_WORDS, english_term
 from .normalize import normalize, normalize_query
-from .query import positive_leaves
+from .query import clean, positive_leaves
 from .schema import ENGLISH_FIELDS, TEXT_FIELDS
 
 _WORD = re.compile(r"[a-z]{3,}")
+# A query word that may be corrected: letters (any script), digits, and the
+# hyphens and apostrophes of English words. Markup such as ``<script>`` or
+# a word glued to control characters is not a misspelling to correct.
+_PLAIN = re.compile(r"^[^\W_]+(?:['\-][^\W_]+)*$")
 
 
 def suggest(searcher, text, tree):
     """The query text with misspelt English words replaced, or None."""
     replacements = {}
     for leaf in positive_leaves(tree):
+        if not all(_PLAIN.match(part) for part in leaf.text.split()):
+            continue
         for word in _WORD.findall(normalize_query(leaf.text)):
             if word in ENGLISH_STOP_WORDS or _known(searcher, word):
                 continue
@@ -33,7 +39,9 @@ def suggest(searcher, text, tree):
         return None
     pattern = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, replacements)),
                          re.IGNORECASE)
-    return pattern.sub(lambda m: replacements[m.group(0).lower()], text)
+    # from the query as parsed: no control characters come back
+    return " ".join(pattern.sub(lambda m: replacements[m.group(0).lower()],
+                                clean(text)).split())
 
 
 def _known(searcher, word):
