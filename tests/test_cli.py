@@ -182,3 +182,37 @@ def test_python_dash_m(tmp_path):
     out = subprocess.run([sys.executable, "-m", "zhen", "--help"], capture_output=True,
                          text=True, check=True)
     assert "bilingual Chinese-English full-text search" in out.stdout
+
+
+def test_a_word_starting_with_minus_excludes_it(runner, ix):
+    both = json.loads(run(runner, "search", *ix, "--json", "中华人民共和国").output)
+    result = run(runner, "search", *ix, "--json", "中华人民共和国", "-商务部")
+    assert result.exit_code == 0
+    ids = [h["id"] for h in json.loads(result.output)["hits"]]
+    assert ids == [h["id"] for h in both["hits"] if h["id"] != "001_mofcom"]
+    alone = run(runner, "search", *ix, "-商务部")  # only an exclusion
+    assert alone.exit_code == 0 and "No such option" not in alone.output
+
+
+def test_page_past_the_end_says_so(runner, ix):
+    result = run(runner, "search", *ix, "--page", "999999", "国")
+    assert (result.exit_code, result.output) == (
+        0, "Page 999999 is past the end: the results fill 1 page.\n")
+
+
+def test_suggestion_is_shown_once(runner, ix):
+    result = run(runner, "search", *ix, "tarif")
+    assert (result.exit_code, result.output) == (
+        0, "No documents match.\nDid you mean: tariff\n")
+
+
+@pytest.mark.parametrize("query", ["<script>", "tarif\x00", "<b>tarif</b>"])
+def test_no_suggestion_from_markup_or_control_characters(runner, ix, query):
+    data = json.loads(run(runner, "search", *ix, "--json", query).output)
+    assert data["suggestion"] in (None, "tariff")
+    assert "<" not in (data["suggestion"] or "") and "\x00" not in (data["suggestion"] or "")
+
+
+def test_pasted_url_is_searched_not_a_field_error(runner, ix):
+    result = run(runner, "search", *ix, "http://www.mofcom.gov.cn/a/1.shtml")
+    assert result.exit_code == 0

@@ -14,6 +14,7 @@ so every later run would find the index "being written". While
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import queue
 import signal
@@ -37,17 +38,31 @@ def _die_with_parent():
         os._exit(1)
 
 
+def _before_fork():
+    # Ctrl-C reaches the whole process group, the child being forked too:
+    # held back until the child ignores it (and the parent can handle it).
+    if _state["active"]:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _after_fork_in_parent():
+    if _state["active"]:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _after_fork_in_child():
     if not _state["active"]:
         return
-    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent()
     for handle in _state["handles"]:
         with contextlib.suppress(OSError):
             os.close(handle.fileno())
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                    after_in_child=_after_fork_in_child)
 
 
 @contextlib.contextmanager
@@ -65,11 +80,21 @@ def guarded(*handles):
 
 def stop_workers(writer):
     """Terminate the worker processes of a Whoosh MpWriter, if any (they
-    wait on a queue that nobody will feed any more)."""
-    for task in getattr(writer, "tasks", ()):
+    wait on a queue that nobody will feed any more), and let this process
+    exit without flushing jobs into queues no one reads."""
+    # every child, not only the writer's list: Ctrl-C may land between a
+    # worker's start and its entry in that list
+    tasks = {*getattr(writer, "tasks", ()), *multiprocessing.active_children()}
+    for task in tasks:
         with contextlib.suppress(Exception):
             task.terminate()
+    for task in tasks:
+        with contextlib.suppress(Exception):
             task.join(5)
+    for name in ("jobqueue", "resultqueue"):
+        jobs = getattr(writer, name, None)
+        if jobs is not None:
+            jobs.cancel_join_thread()
 
 
 class ResilientMpWriter(MpWriter):
