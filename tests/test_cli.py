@@ -7,7 +7,7 @@ import pytest
 
 from zhen.cli import cli
 
-from .conftest import write_record
+from .helpers import write_record
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_check_json(runner, tmp_path):
         "documents": 1,
         "errors": [{"file": f"{tmp_path}/bin.txt", "line": None, "severity": "error",
                     "message": "binary content (NUL bytes), not a record"}],
-        "warnings": []}
+        "warnings": [], "notes": []}
 
 
 def test_check_missing_path(runner, tmp_path):

@@ -10,7 +10,7 @@ from zhen.schema import TEXT_FIELDS, recall_field
 from zhen.indexer import update_index
 from zhen.store import IndexStore
 
-from .conftest import DOCS
+from .helpers import DOCS
 
 TEXTS = [text for batch in DOCS.values() for doc in batch.values()
          for text in doc.values()] + [
@@ -50,7 +50,7 @@ def test_inlined_postings_search_and_merge_like_block_postings(tmp_path):
     from zhen.codec import ZhenCodec
     from zhen.search import search
 
-    from .conftest import write_corpus
+    from .helpers import write_corpus
     corpus = write_corpus(tmp_path / "c", DOCS)
     index = tmp_path / "ix"
     update_index([corpus / "batch-001"], index=index, jobs=1)

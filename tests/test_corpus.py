@@ -10,7 +10,7 @@ import pytest
 from zhen.corpus import CorpusReader, read_corpus
 from zhen.errors import CorpusError
 
-from .conftest import SAMPLE, write_record
+from .helpers import SAMPLE, write_record
 
 
 def test_seed_document_fields():

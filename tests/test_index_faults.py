@@ -15,7 +15,7 @@ from zhen.indexer import update_index
 from zhen.search import search
 from zhen.store import IndexStore
 
-from .conftest import DOCS, write_corpus, write_record
+from .helpers import DOCS, write_corpus, write_record
 
 
 def _poisoned(monkeypatch):

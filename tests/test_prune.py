@@ -10,7 +10,7 @@ import pytest
 
 from zhen.indexer import update_index
 
-from .conftest import write_record
+from .helpers import write_record
 
 
 def ids_in(index):

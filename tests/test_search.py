@@ -114,7 +114,7 @@ def test_long_question_ranks_instead_of_returning_nothing(small_index):
 
 def test_highlight_html_is_escaped(tmp_path):
     from zhen.indexer import update_index
-    from .conftest import write_record
+    from .helpers import write_record
     write_record(tmp_path / "c", "x", title="<b>商务</b> & 部",
                  translated_content="a <script> tariff")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
@@ -125,7 +125,7 @@ def test_highlight_html_is_escaped(tmp_path):
 
 def test_title_fields_are_weighted_above_bodies(tmp_path):
     from zhen.indexer import update_index
-    from .conftest import write_record
+    from .helpers import write_record
     write_record(tmp_path / "c", "body", title="其他", resulting_text="关于海关的规定。")
     write_record(tmp_path / "c", "title", title="海关规定", resulting_text="其他内容。")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
@@ -145,7 +145,7 @@ def test_missing_index(tmp_path):
 
 def test_searcher_sees_new_commits(tmp_path):
     from zhen.indexer import update_index
-    from .conftest import write_record
+    from .helpers import write_record
     write_record(tmp_path / "c", "a", title="第一")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     searcher = Searcher(tmp_path / "ix")
@@ -164,7 +164,7 @@ def test_highlight_on_full_width_text(small_index):
 
 def test_other_language_snippet_shows_the_same_article(tmp_path):
     from zhen.indexer import update_index
-    from .conftest import write_record
+    from .helpers import write_record
     zh = "".join(f"第 {n} 條 {'一般規定' * 8}。\n" for n in range(1, 30))
     zh = zh.replace("第 17 條 一般規定", "第 17 條 海關檢查")
     en = "".join(f"Article {n} {'General provisions apply here. ' * 4}\n" for n in range(1, 30))
@@ -187,7 +187,7 @@ def test_counterpart_falls_back_to_relative_position():
 
 def test_punctuated_chinese_question_ranks_by_its_words(tmp_path):
     from zhen.indexer import update_index
-    from .conftest import write_record
+    from .helpers import write_record
     write_record(tmp_path / "c", "carrier", title="运输规定",
                  resulting_text="承运人对运输过程中货物的灭失，应当承担赔偿责任。")
     write_record(tmp_path / "c", "other", title="其他", resulting_text="其他内容。")

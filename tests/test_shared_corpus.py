@@ -6,7 +6,7 @@ from zhen.analysis import HAN_RUN, han_words
 from zhen.corpus import CorpusReader
 from zhen.normalize import normalize
 
-from .conftest import SHARED
+from .helpers import SHARED
 
 TWLAW = SHARED / "corpus" / "twlaw"
 pytestmark = [pytest.mark.slow,

@@ -20,7 +20,7 @@ from zhen.normalize import normalize
 from zhen.query import parse
 from zhen.search import Searcher
 
-from .conftest import SAMPLE, SHARED
+from .helpers import SAMPLE, SHARED
 
 TWLAW = SHARED / "corpus" / "twlaw"
 PAGE_SIZES = (3, 10, 1000)

@@ -102,11 +102,19 @@ _WORD_TERMS = {}
 _STOP = object()
 
 
-def english_term(word):
-    """The index term of a Latin-script word in an English field: its
-    Snowball stem; a stop word or a word with digits as written."""
+def ranking_term(word):
+    """The one rule for English words: the index term of a Latin-script
+    word (normalised), its Snowball stem (a word with digits as written),
+    or None for a stop word, which ranking leaves out. Index and query
+    time, analyzers, compiler and highlighter all ask this function."""
     term = _WORD_TERMS.get(word) or _word_term(word)
-    return word if term is _STOP else term
+    return None if term is _STOP else term
+
+
+def english_term(word):
+    """The term of a word in an English field, which keeps stop words as
+    written (for exact phrases): :func:`ranking_term`, or the word."""
+    return ranking_term(word) or word
 
 
 def _word_term(word):
@@ -262,7 +270,6 @@ class WordAnalyzer(_BilingualAnalyzer):
     def terms(self, runs, removestops=True):
         out, pos = [], 0
         tokenize = segmenter(self.userdict).tokenize
-        terms = _WORD_TERMS
         for kind, start, end, text in runs:
             if kind == "han":
                 words = tokenize(text)
@@ -270,8 +277,8 @@ class WordAnalyzer(_BilingualAnalyzer):
                             for i, (word, s, e) in enumerate(words)])
                 pos += len(words)
                 continue
-            term = terms.get(text) or _word_term(text)
-            if term is _STOP:
+            term = ranking_term(text)
+            if term is None:
                 if removestops:
                     continue
                 term = text

@@ -10,7 +10,7 @@ from html import unescape
 
 import click
 
-from .records import KEYS
+from .records import format_record
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -64,10 +64,8 @@ def _print_hit(number, hit):
 def print_document(record):
     click.echo(f"id: {record['id']}")
     click.echo(f"batch: {record['batch']}")
-    for key in KEYS:
-        value = record.get(key)
-        click.echo(f"{key}: {'nan' if value is None else value}")
-    for key in ("url", "archive_url", "site", "captured"):
+    click.echo(format_record(record), nl=False)
+    for key in ("url", "archive_url", "site", "captured", "resulting_text_from"):
         if record.get(key):
             click.echo(f"{key}: {record[key]}")
 

@@ -14,18 +14,18 @@ count it with C-level containers; the codec keeps each segment's field
 lengths in a table read once. The bytes written are Whoosh's own, so every
 Whoosh reader, matcher and merge works unchanged. These classes are pickled
 into the index's schema and segments: their import path must stay stable.
+(The parts that rely on Whoosh's private names are in
+:mod:`zhen.whoosh_internals`.)
 """
 
 import pickle
 from collections import Counter
 
 from whoosh import formats
-from whoosh.codec.whoosh3 import (LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader,
-                                  W3TermInfo, _lenfield)
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
 
-_BYTE_LENGTHS = tuple(byte_to_length(b) for b in range(256))
+from .whoosh_internals import InliningFieldWriter, LengthTableReader
 
 
 class TermFrequency(formats.Frequency):
@@ -67,50 +67,7 @@ class ZhenCodec(W3Codec):
         super().__init__(blocklimit, compression, inlinelimit)
 
     def field_writer(self, storage, segment):
-        return _FieldWriter(self, storage, segment)
+        return InliningFieldWriter(self, storage, segment)
 
     def per_document_reader(self, storage, segment):
         return LengthTableReader(storage, segment)
-
-
-class _TermInfo(W3TermInfo):
-    """Whoosh 2.7.4's postings writer inlines postings by calling
-    ``set_inline``, a method its term info calls ``set_inlined``; with this
-    name too, inlining (a documented Whoosh feature) works. A format without
-    values (ID fields) writes none; they are stored as empty bytes, since
-    Whoosh's list matcher would give ``''`` for them when segments merge."""
-
-    def set_inline(self, ids, weights, values):
-        self.set_inlined(ids, weights, values or [b""] * len(ids))
-
-
-class _FieldWriter(W3FieldWriter):
-    def start_term(self, btext):
-        self._btext = btext
-        self._postwriter.start_postings(self._fieldobj.format, _TermInfo())
-
-
-class LengthTableReader(W3PerDocReader):
-    """Reads each field's length column once, then answers from memory."""
-
-    def __init__(self, storage, segment):
-        super().__init__(storage, segment)
-        self._length_tables = {}
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        table = self._length_tables.get(fieldname)
-        if table is None:
-            table = self._length_tables[fieldname] = self._length_table(fieldname)
-        if not table:
-            return default
-        # Whoosh's reader gives None for a stored zero; so does this.
-        return _BYTE_LENGTHS[table[docnum]] or None
-
-    def _length_table(self, fieldname):
-        """The field's one-byte lengths of every document, as bytes."""
-        reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if reader is None:
-            return b""
-        stored = reader._count  # Whoosh's fixed-width column reader
-        raw = reader._dbfile.get(reader._basepos, stored) if stored else b""
-        return raw + bytes(max(0, self._doccount - stored))

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import settings
 from .errors import CorpusError
 from .htmltext import html_to_text
-from .records import KEYS, MISSING, Problem, parse_record
+from .records import (KEYS, MAX_FIELD_CHARS, MISSING, Problem, oversized_fields,
+                      parse_record)
 from .urls import link_url
 
 _WAYBACK = re.compile(r"^(\d{14})/(.+)$")
@@ -150,9 +150,9 @@ def make_document(doc_id, batch, path, values, lines=None, problems=None,
 class CorpusReader:
     """Reads documents from paths; problems collect in ``self.problems``."""
 
-    def __init__(self, paths, max_field_chars=None):
+    def __init__(self, paths, max_field_chars=MAX_FIELD_CHARS):
         self.paths = [Path(os.path.abspath(p)) for p in paths]
-        self.max_field_chars = settings.get("max_field_chars", max_field_chars)
+        self.max_field_chars = max_field_chars
         self.problems = []
         self._sources = None
         self._jsonl_seen = {}  # id -> "file:line" where a JSON Lines record had it
@@ -275,12 +275,9 @@ class CorpusReader:
                                          "a JSON object with an 'id' is required"))
             return None
         values = {k: _json_value(obj.get(k)) for k in KEYS}
-        for key, value in values.items():
-            if value and self.max_field_chars and len(value) > self.max_field_chars:
-                self.problems.append(Problem(
-                    where, number, f"field '{key}' holds {len(value):,} "
-                    f"characters, over the limit of {self.max_field_chars:,}"))
-                return None
+        for _, message in oversized_fields(values, self.max_field_chars):
+            self.problems.append(Problem(where, number, message))
+            return None
         doc_id = str(obj["id"])
         earlier = self._jsonl_seen.get(doc_id)
         if earlier:
@@ -348,7 +345,7 @@ def _regular_file(path, problems):
     return False
 
 
-def read_corpus(paths, max_field_chars=None):
+def read_corpus(paths, max_field_chars=MAX_FIELD_CHARS):
     """Read all documents below ``paths``: (documents, problems)."""
     reader = CorpusReader(paths, max_field_chars)
     docs = list(reader.documents())

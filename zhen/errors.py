@@ -43,7 +43,7 @@ class SettingsMismatchError(ZhenError):
     """The index was built with settings other than the current ones."""
 
 
-class DocumentNotFound(ZhenError):
+class DocumentNotFoundError(ZhenError):
     """No document with the requested id is in the index."""
 
 

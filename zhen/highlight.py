@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RANGES, HAN_RUN, han_words,
-                       is_sentence, script_runs, stem)
-from .normalize import normalize
+from .analysis import HAN_RANGES, HAN_RUN, han_words, is_sentence, ranking_term, script_runs
+from .normalize import FULL_WIDTH, normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
 CHUNK_CHARS = 1000  # bodies are searched for a snippet this much at a time
-_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,8 @@ class Needles:
                 if kind != "han":
                     word = norm[start:end]
                     words.add(word)
-                    if word not in ENGLISH_STOP_WORDS:
-                        stems.add(stem(word))
+                    if ranking_term(word):
+                        stems.add(ranking_term(word))
         return cls(frozenset(han), frozenset(words), frozenset(stems))
 
     def __bool__(self):
@@ -96,7 +94,7 @@ def _may_match(text, needles):
     if needles.han and HAN_RUN.search(text):
         return True
     return needles.candidates is not None and bool(
-        needles.candidates.search(text.lower()) or _FULL_WIDTH.search(text))
+        needles.candidates.search(text.lower()) or FULL_WIDTH.search(text))
 
 
 def match_spans(text, needles):
@@ -111,8 +109,7 @@ def match_spans(text, needles):
     if needles.candidates is not None:
         for match in needles.candidates.finditer(norm.text):
             word = match.group()
-            if word in needles.words or (
-                    word not in ENGLISH_STOP_WORDS and stem(word) in needles.stems):
+            if word in needles.words or ranking_term(word) in needles.stems:
                 spans.append(norm.span(*match.span()))
     return _merge(spans)
 

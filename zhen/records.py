@@ -14,6 +14,8 @@ KEYS = (
     "translated_title", "translated_content", "english_summary",
 )
 MISSING = ("", "nan")
+# The largest value a field may hold, in characters (setting max_field_chars).
+MAX_FIELD_CHARS = 5_000_000
 _KEY_LINE = re.compile(r"^(%s):(?: |$)" % "|".join(KEYS))
 
 
@@ -99,14 +101,20 @@ def _warn_if_out_of_order(key, seen, file, number, problems):
             f"the expected order is {', '.join(KEYS)}", "warning"))
 
 
-def _size_problems(values, lines, file, max_field_chars):
+def oversized_fields(values, max_field_chars):
+    """Messages for the fields of ``values`` longer than the limit (none
+    without a limit), as (key, message) pairs."""
     if not max_field_chars:
         return
     for key, value in values.items():
         if value is not None and len(value) > max_field_chars:
-            yield Problem(file, lines.get(key),
-                          f"field '{key}' holds {len(value):,} characters, "
-                          f"over the limit of {max_field_chars:,}")
+            yield key, (f"field '{key}' holds {len(value):,} characters, "
+                        f"over the limit of {max_field_chars:,}")
+
+
+def _size_problems(values, lines, file, max_field_chars):
+    for key, message in oversized_fields(values, max_field_chars):
+        yield Problem(file, lines.get(key), message)
 
 
 def format_record(values):

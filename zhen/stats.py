@@ -5,9 +5,10 @@ from whoosh import sorting
 
 from .schema import column_text
 from .store import IndexStore
+from .whoosh_internals import segment_count
 
 
-def index_stats(index=None):
+def index_stats(index):
     """A dict describing the live index (raises IndexMissingError if none)."""
     store = IndexStore(index)
     gen = store.require_current()
@@ -19,7 +20,7 @@ def index_stats(index=None):
                                       "batch", maptype=sorting.Count)})
         batches = {column_text(k): v for k, v in results.groups("batch").items()
                    if column_text(k) is not None}
-        segments = len(ix._segments())
+        segments = segment_count(ix)
         documents = searcher.doc_count()
     size = sum(f.stat().st_size for f in gen.iterdir() if f.is_file())
     return {"index": str(store.root), "generation": gen.name,

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from . import settings
 from .analysis import userdict_fingerprint
 from .errors import IndexLockedError, IndexMissingError, SettingsMismatchError
 from .schema import ANALYSIS_VERSION, FORMAT_VERSION, build_schema
@@ -25,10 +24,6 @@ CURRENT = "current"
 BUILDING = "building"
 META = "zhen.json"
 LOCK = "write.lock"
-
-
-def resolve_index_dir(index=None):
-    return Path(settings.get("index", index)).expanduser()
 
 
 def analysis_settings(userdict=None):
@@ -41,13 +36,12 @@ def analysis_settings(userdict=None):
 class IndexStore:
     """The generations of one index directory."""
 
-    def __init__(self, root=None):
-        self.root = resolve_index_dir(root)
+    def __init__(self, root):
+        self.root = Path(root).expanduser()
 
     def current(self):
         """The live generation's directory, or None if there is none."""
-        link = self.root / CURRENT
-        return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
+        return self.linked_generation(CURRENT)
 
     def require_current(self):
         gen = self.current()
@@ -101,19 +95,21 @@ class IndexStore:
                         created=_now())
         return gen
 
-    def pointer(self, name):
+    def linked_generation(self, name):
+        """The generation the link ``name`` (``current``, ``building``)
+        names, or None."""
         link = self.root / name
         return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
-    def point(self, name, gen):
-        """Make ``name`` point at ``gen`` in one atomic rename."""
+    def link_generation(self, name, gen):
+        """Make the link ``name`` name ``gen``, in one atomic rename."""
         tmp = self.root / f".{name}.{os.getpid()}"
         if tmp.is_symlink() or tmp.exists():
             tmp.unlink()
         os.symlink(gen.name, tmp)
         os.replace(tmp, self.root / name)
 
-    def unpoint(self, name):
+    def remove_link(self, name):
         link = self.root / name
         if link.is_symlink():
             link.unlink()
@@ -121,7 +117,7 @@ class IndexStore:
     def clean_old_generations(self, keep_previous=None):
         """Remove generations no pointer names, but the one just replaced:
         a searcher opened just before the switch may still read it."""
-        keep = {self.current(), self.pointer(BUILDING), keep_previous}
+        keep = {self.current(), self.linked_generation(BUILDING), keep_previous}
         for gen in self.root.glob("gen-*"):
             if gen.resolve() not in keep:
                 shutil.rmtree(gen, ignore_errors=True)

@@ -16,11 +16,10 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
-import queue
 import signal
 import sys
 
-from whoosh.multiproc import MpWriter
+from .whoosh_internals import ResilientMpWriter
 
 _PR_SET_PDEATHSIG = 1
 _state = {"active": False, "parent": None, "handles": []}
@@ -84,61 +83,14 @@ def stop_workers(writer):
     exit without flushing jobs into queues no one reads."""
     # every child, not only the writer's list: Ctrl-C may land between a
     # worker's start and its entry in that list
-    tasks = {*getattr(writer, "tasks", ()), *multiprocessing.active_children()}
+    pooled = isinstance(writer, ResilientMpWriter)
+    tasks = {*(writer.worker_processes() if pooled else ()),
+             *multiprocessing.active_children()}
     for task in tasks:
         with contextlib.suppress(Exception):
             task.terminate()
     for task in tasks:
         with contextlib.suppress(Exception):
             task.join(5)
-    for name in ("jobqueue", "resultqueue"):
-        jobs = getattr(writer, name, None)
-        if jobs is not None:
-            jobs.cancel_join_thread()
-
-
-class ResilientMpWriter(MpWriter):
-    """Whoosh's MpWriter that keeps going when a worker process dies.
-
-    A worker that dies (an analysis bug on one record, the OOM killer)
-    takes the documents it held with it; the indexer finds them missing
-    after the commit and indexes them one by one, reporting any that fail
-    (:meth:`zhen.indexer._Run._commit`). Whoosh's own writer would instead
-    keep counting the dead worker as one of its ``procs`` and, once the job
-    queue is full, wait forever for it to take the next job.
-    """
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self.jobqueue = _PatientQueue(self.jobqueue, self)
-
-    def _enqueue(self):
-        self._forget_dead_workers()
-        super()._enqueue()
-
-    def _commit(self, mergetype, optimize, merge):
-        self._forget_dead_workers()
-        super()._commit(mergetype, optimize, merge)
-
-    def _forget_dead_workers(self):
-        self.tasks = [task for task in self.tasks if task.is_alive()]
-
-
-class _PatientQueue:
-    """A job queue whose ``put`` starts a new worker whenever every worker
-    has died, instead of blocking on a full queue forever."""
-
-    def __init__(self, inner, writer):
-        self.inner, self.writer = inner, writer
-
-    def put(self, item, block=True, timeout=None):
-        while True:
-            try:
-                return self.inner.put(item, timeout=1)
-            except queue.Full:
-                self.writer._forget_dead_workers()
-                if not self.writer.tasks:
-                    self.writer._new_task()
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
+    for jobs in writer.queues() if pooled else ():
+        jobs.cancel_join_thread()

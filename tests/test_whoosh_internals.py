@@ -1,0 +1,40 @@
+"""zhen's uses of Whoosh's private names, checked against the installed
+Whoosh: an upgrade that drops one fails here, with its name, before it
+breaks an index."""
+
+from whoosh.codec import whoosh3
+from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.filedb.filestore import FileStorage
+
+from zhen import whoosh_internals
+from zhen.codec import ZhenCodec
+
+
+def test_every_private_name_zhen_uses_exists():
+    missing = whoosh_internals.missing_names()
+    assert not missing, (
+        "the installed Whoosh lacks private names zhen relies on "
+        f"(see zhen/whoosh_internals.py): {', '.join(missing)}")
+
+
+def test_private_attributes_exist_on_real_objects(tmp_path):
+    from zhen.indexer import update_index
+    from zhen.store import IndexStore
+
+    from .helpers import write_record
+    write_record(tmp_path / "c" / "b", "doc", title="标题", translated_title="Title")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    ix = IndexStore(tmp_path / "ix").open()
+    segment = ix._segments()[0]
+    reader = whoosh_internals.LengthTableReader(ix.storage, segment)
+    column = reader._cached_reader(whoosh3._lenfield("title"), whoosh3.LENGTHS_COLUMN)
+    assert column is not None, "no length column for 'title'"
+    scratch = FileStorage(str(tmp_path / "scratch")).create()  # a field
+    writer = W3FieldWriter(ZhenCodec(), scratch,     # writer makes files
+                           whoosh3.W3Segment(ZhenCodec(), "MAIN"))
+    found = {"W3FieldWriter": writer, "W3PerDocReader": reader,
+             "fixed-width column reader": column}
+    absent = [f"{owner}.{name}" for owner, names in
+              whoosh_internals.REQUIRED_ATTRIBUTES.items() if owner in found
+              for name in names if not hasattr(found[owner], name)]
+    assert not absent, f"Whoosh objects lack attributes zhen reads: {absent}"
