@@ -27,13 +27,15 @@ CORPORA = {"twlaw": TWLAW, "stard": STARD / "corpus.jsonl"}
 OUT.mkdir(exist_ok=True)
 
 
-def build(name, source):
+def build(name, source, baseline=True):
+    """(zhen index, baseline index) of ``source``, each built once; without
+    ``baseline`` only zhen's is built."""
     from whoosh import index as whoosh_index
     from zhen.indexer import update_index
     zhen_dir, base_dir = OUT / f"{name}-zhen", OUT / f"{name}-baseline"
     if not (zhen_dir / "current").exists():
         update_index([source], index=zhen_dir)
-    if not whoosh_index.exists_in(str(base_dir)):
+    if baseline and not whoosh_index.exists_in(str(base_dir)):
         base_dir.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(base_dir), baseline_schema())
         with ix.writer(limitmb=256) as writer:

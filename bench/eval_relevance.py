@@ -1,19 +1,23 @@
 """Relevance on judged collections: zhen vs the textbook Whoosh + jieba setup.
 
-    python bench/eval_relevance.py [--collection stard|cranfield|both] [--queries N]
+    python bench/eval_relevance.py [--collection stard|cranfield|both]
+                                   [--queries N] [--half tune|held-out]
+                                   [--no-baseline]
 
 STARD: real questions from the public about Chinese law, judged against
 statute articles (binary). Cranfield: the classic English collection (graded
-1-4, higher is more relevant here, as in shared/README). Metrics over the top
-10: nDCG@10 and MRR@10, plus Recall@100. Indexes are built once and cached
-under bench/out/ (shared with bench_search.py).
+1-4, higher is more relevant here, as in shared/README). Measures (ir-measures,
+as ``zhen eval`` reports them, through the same library code
+:mod:`zhen.evaluate`): nDCG@10, RR@10 (MRR@10) and R@100; a query with no
+result counts as 0. ``--half tune`` keeps every other query from the first
+(the half ranking changes are tuned on), ``--half held-out`` the others.
+Indexes are built once and cached under bench/out/ (shared with
+bench_search.py).
 """
 
 import argparse
 import datetime
-import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,78 +31,40 @@ COLLECTIONS = {
     "cranfield": (EVAL / "cranfield" / "corpus.jsonl", EVAL / "cranfield" / "queries.tsv",
                   EVAL / "cranfield" / "qrels"),
 }
+HALVES = {"tune": 0, "held-out": 1}
 
 
-def read_queries(path, limit):
-    rows = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines()
-            if "\t" in line]
-    return rows[:limit] if limit else rows
+def query_set(queries_path, qrels_path, limit=None, half=None):
+    """({qid: text}, qrels) of the queries picked, judgements filtered to them."""
+    from zhen.evaluate import read_qrels, read_queries
+    queries = read_queries(queries_path)
+    items = list(queries.items())
+    if half:
+        items = items[HALVES[half]::2]
+    queries = dict(items[:limit] if limit else items)
+    return queries, [q for q in read_qrels(qrels_path, None) if q.query_id in queries]
 
 
-def read_qrels(path):
-    qrels = defaultdict(dict)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 4 and int(parts[3]) > 0:
-            qrels[parts[0]][parts[2]] = int(parts[3])
-    return qrels
-
-
-def ndcg(ranked, judged, k=10):
-    dcg = sum((2 ** judged.get(d, 0) - 1) / math.log2(i + 2)
-              for i, d in enumerate(ranked[:k]))
-    ideal = sorted(judged.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
-
-
-def mrr(ranked, judged, k=10):
-    return next((1 / (i + 1) for i, d in enumerate(ranked[:k]) if d in judged), 0.0)
-
-
-def recall(ranked, judged, k=100):
-    return len(set(ranked[:k]) & set(judged)) / len(judged)
-
-
-def zhen_ranker(index):
-    from zhen.errors import QueryError
+def zhen_scores(index, queries, qrels):
+    """Measures and timing of zhen's own search path (``zhen eval``)."""
+    from zhen.evaluate import evaluate
     from zhen.search import Searcher
-    searcher = Searcher(index)
-
-    def rank(text):
-        try:
-            return [h.id for h in searcher.search(text, limit=100).hits]
-        except QueryError:
-            return []
-    return rank
+    result = evaluate(Searcher(index), queries, qrels, limit=100)
+    return result.measures, result.ms
 
 
-def baseline_ranker(index):
+def baseline_scores(index, queries, qrels):
+    """Measures of the textbook setup, scored by the same library code."""
     from whoosh import index as whoosh_index
     from whoosh.qparser import MultifieldParser, OrGroup
+    from zhen.evaluate import score
     ix = whoosh_index.open_dir(str(index))
     searcher = ix.searcher()
     parser = MultifieldParser(["title", "body", "title_en", "body_en", "summary_en"],
                               ix.schema, group=OrGroup.factory(0.9))
-
-    def rank(text):
-        return [hit["id"] for hit in searcher.search(parser.parse(text), limit=100)]
-    return rank
-
-
-def evaluate(rank, queries, qrels):
-    scores = defaultdict(float)
-    count = 0
-    for qid, text in queries:
-        judged = qrels.get(qid)
-        if not judged:
-            continue
-        ranked = rank(text)
-        scores["nDCG@10"] += ndcg(ranked, judged)
-        scores["MRR@10"] += mrr(ranked, judged)
-        scores["R@100"] += recall(ranked, judged)
-        count += 1
-    return {k: v / count for k, v in scores.items()}, count
+    run = {qid: [hit["id"] for hit in searcher.search(parser.parse(text), limit=100)]
+           for qid, text in queries.items()}
+    return score(run, qrels), None
 
 
 def main():
@@ -106,19 +72,24 @@ def main():
     parser.add_argument("--collection", choices=["stard", "cranfield", "both"],
                         default="both")
     parser.add_argument("--queries", type=int, default=None)
+    parser.add_argument("--half", choices=sorted(HALVES), default=None)
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     require_shared()
     names = ["stard", "cranfield"] if args.collection == "both" else [args.collection]
     print(f"date: {datetime.date.today()}")
     for name in names:
         corpus, queries_path, qrels_path = COLLECTIONS[name]
-        zhen_dir, base_dir = build(name, corpus)
-        queries, qrels = read_queries(queries_path, args.queries), read_qrels(qrels_path)
-        for label, ranker in (("zhen", zhen_ranker(zhen_dir)),
-                              ("baseline", baseline_ranker(base_dir))):
-            scores, count = evaluate(ranker, queries, qrels)
-            shown = "  ".join(f"{k} {v:.3f}" for k, v in scores.items())
-            print(f"{name:9s} {label:8s} ({count} queries): {shown}")
+        zhen_dir, base_dir = build(name, corpus, baseline=not args.no_baseline)
+        queries, qrels = query_set(queries_path, qrels_path, args.queries, args.half)
+        systems = [("zhen", zhen_scores, zhen_dir)]
+        if not args.no_baseline:
+            systems.append(("baseline", baseline_scores, base_dir))
+        for label, scorer, index in systems:
+            measures, ms = scorer(index, queries, qrels)
+            shown = "  ".join(f"{k} {v:.3f}" for k, v in measures.items())
+            timing = f"  ms p50 {ms['p50']} p95 {ms['p95']}" if ms else ""
+            print(f"{name:9s} {label:8s} ({len(queries)} queries): {shown}{timing}")
 
 
 if __name__ == "__main__":

@@ -73,3 +73,10 @@ def write_corpus(root, docs=DOCS):
         for name, values in records.items():
             write_record(Path(root) / batch, name, **values)
     return Path(root)
+
+
+def html(hit, field):
+    """A hit's snippet of ``field`` as the documented HTML (the JSON's
+    ``highlights``): the library itself returns spans."""
+    from zhen.render import fragment_html
+    return fragment_html(hit.fragments.get(field))

@@ -10,7 +10,7 @@ import pytest
 from zhen.corpus import CorpusReader, read_corpus
 from zhen.errors import CorpusError
 
-from .helpers import SAMPLE, write_record
+from .helpers import SAMPLE, write_record, html
 
 
 def test_seed_document_fields():
@@ -217,7 +217,7 @@ def test_html_body_is_searched_and_shown_as_text(tmp_path):
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     searcher = Searcher(tmp_path / "ix")
     (hit,) = searcher.search('"进口关税"').hits
-    assert hit.highlights["body"] == "关于<mark>进口关税</mark>的说明。"
+    assert html(hit, "body") == "关于<mark>进口关税</mark>的说明。"
     record = searcher.document("page")
     assert (record["resulting_text"], record["resulting_text_from"]) == \
         ("关于进口关税的说明。", "html")

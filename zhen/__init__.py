@@ -9,7 +9,7 @@ library's promise.
 """
 
 from .corpus import Document, read_corpus
-from .errors import (CorpusError, DocumentNotFound, IndexLockedError,
+from .errors import (CorpusError, DocumentNotFoundError, IndexLockedError,
                      IndexMissingError, QueryError, SettingsMismatchError,
                      ZhenError)
 from .indexer import IndexReport, update_index
@@ -21,5 +21,5 @@ __all__ = [
     "Document", "read_corpus", "update_index", "IndexReport", "Searcher",
     "SearchResult", "search", "ZhenError", "CorpusError", "QueryError",
     "IndexMissingError", "IndexLockedError", "SettingsMismatchError",
-    "DocumentNotFound",
+    "DocumentNotFoundError",
 ]

@@ -15,9 +15,10 @@ import click
 from . import settings
 from .cli_output import print_document, print_problems, print_results, print_stats
 from .corpus import CorpusReader
-from .errors import (CorpusError, IndexMissingError, QueryError, ZhenError)
-from .indexer import update_index
-from .search import SORTS, Searcher
+from .errors import (CorpusError, IndexInterruptedError, IndexMissingError,
+                     QueryError, ZhenError)
+from .engines import is_cluster_index, open_searcher as open_index_searcher, update_index
+from .search import SORTS
 from .stats import index_stats
 
 
@@ -31,7 +32,12 @@ class ZhenClickError(click.ClickException):
 
 
 def fail(error):
-    code = 2 if isinstance(error, QueryError) else 1
+    if isinstance(error, QueryError):
+        code = 2
+    elif isinstance(error, IndexInterruptedError):
+        code = 130  # as a shell reports a process stopped by Ctrl-C
+    else:
+        code = 1
     raise ZhenClickError(error, code) from None
 
 
@@ -42,6 +48,12 @@ def reported():
         yield
     except ZhenError as error:
         fail(error)
+
+
+def open_searcher(index):
+    """A searcher on the index (a folder or a cluster URL) the options or
+    the environment name."""
+    return open_index_searcher(settings.get("index", index), settings.get("userdict"))
 
 
 def echo_json(data):
@@ -88,19 +100,22 @@ def check(paths, as_json):
     Example:
         zhen check corpus/
     """
-    reader = CorpusReader(paths)
+    reader = CorpusReader(paths, settings.get("max_field_chars"))
     with reported():
         count = len({doc.id for doc in reader.documents()})
-    errors = [p for p in reader.problems if p.severity == "error"]
-    warnings = [p for p in reader.problems if p.severity != "error"]
+    found = {severity: [p for p in reader.problems if p.severity == severity]
+             for severity in ("error", "warning", "note")}
+    errors, warnings, notes = found["error"], found["warning"], found["note"]
     if as_json:
         echo_json({"documents": count,
                    "errors": [p.to_dict() for p in errors],
-                   "warnings": [p.to_dict() for p in warnings]})
+                   "warnings": [p.to_dict() for p in warnings],
+                   "notes": [p.to_dict() for p in notes]})
     else:
         print_problems(reader.problems)
         click.echo(f"{count} documents read, {_plural(len(errors), 'error')}, "
-                   f"{_plural(len(warnings), 'warning')}")
+                   f"{_plural(len(warnings), 'warning')}"
+                   + (f", {_plural(len(notes), 'note')}" if notes else ""))
     sys.exit(1 if errors else 0)
 
 
@@ -117,26 +132,38 @@ def check(paths, as_json):
 @setting_option("jobs", "--jobs", "-j")
 @setting_option("commit_every")
 @setting_option("userdict", type=click.Path(exists=True, dir_okay=False))
+@click.option("--shards", type=click.IntRange(1), default=None,
+              help="Primary shards of a new cluster index (default 1).")
+@click.option("--replicas", type=click.IntRange(0), default=None,
+              help="Replicas of each shard of a new cluster index (default 0).")
 @json_option
 def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
-          as_json):
+          shards, replicas, as_json):
     """Add new, changed and (with --prune) removed documents to the index.
 
     Unchanged documents are skipped without being analysed, so running it
     again after a new batch arrives only does the new work.
 
+    The index is a folder (the embedded engine) or a cluster index URL
+    (OpenSearch or Elasticsearch): --index http://HOST:9200/NAME.
+
     \b
     Examples:
         zhen index corpus/
         zhen index --rebuild --index /srv/zhen corpus/
+        zhen index --index http://127.0.0.1:9200/laws --shards 3 --replicas 1 corpus/
     """
     with _progress(as_json, paths) as tick, reported():
-        report = update_index(paths, index=index, rebuild=rebuild, prune=prune,
-                              jobs=jobs, commit_every=commit_every,
-                              userdict=userdict, wait=wait, progress=tick)
+        report = update_index(
+            paths, index=settings.get("index", index), rebuild=rebuild, prune=prune,
+            jobs=settings.get("jobs", jobs),
+            commit_every=settings.get("commit_every", commit_every),
+            userdict=settings.get("userdict", userdict), wait=wait, progress=tick,
+            max_field_chars=settings.get("max_field_chars"), shards=shards,
+            replicas=replicas)
     if as_json:
         echo_json(report.to_dict())
-        return
+        sys.exit(1 if report.failed else 0)
     print_problems(report.problems)
     click.echo(
         f"{report.added} added, {report.updated} updated, {report.unchanged} "
@@ -145,10 +172,14 @@ def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
     if report.missing:
         click.echo(f"{report.missing} indexed documents have no file any more; "
                    "--prune removes them")
+    if report.failed:
+        click.echo(f"{_plural(report.failed, 'record')} could not be indexed "
+                   "(see the errors above); the rest is indexed", err=True)
+    sys.exit(1 if report.failed else 0)
 
 
-@cli.command()
-@click.argument("query")
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True)
 @index_option
 @setting_option("limit", "--limit", "-n")
 @click.option("--page", "-p", default=1, show_default=True, type=int,
@@ -171,8 +202,10 @@ def search(query, index, limit, page, sort, as_json):
     Examples:
         zhen search '中华人民共和国 date:2023'
         zhen search --json --limit 5 '"Ministry of Commerce"'
+        zhen search 条例 -草案        (a word starting with - excludes it)
     """
-    with reported(), closing(Searcher(index)) as searcher:
+    query = " ".join(query)  # words may come unquoted, '-draft' included
+    with reported(), closing(open_searcher(index)) as searcher:
         result = searcher.search(query, page=page, limit=limit, sort=sort)
     if as_json:
         echo_json(result.to_dict())
@@ -191,7 +224,7 @@ def show(doc_id, index, as_json):
     Example:
         zhen show 000_3fddcb5e1127a706
     """
-    with reported(), closing(Searcher(index)) as searcher:
+    with reported(), closing(open_searcher(index)) as searcher:
         record = searcher.document(doc_id)
     if as_json:
         echo_json(record)
@@ -210,42 +243,102 @@ def stats(index, as_json):
         zhen stats --json
     """
     with reported():
-        data = index_stats(index)
+        if is_cluster_index(settings.get("index", index)):
+            raise ZhenError("zhen stats does not read a cluster index yet",
+                            hint="ask the cluster: GET /NAME/_stats, or search with "
+                                 "'date:..' for the count and facets")
+        data = index_stats(settings.get("index", index))
     if as_json:
         echo_json(data)
     else:
         print_stats(data)
 
 
+@cli.command("eval")
+@click.argument("queries", type=click.Path(dir_okay=False))
+@click.argument("qrels", type=click.Path(dir_okay=False))
+@index_option
+@click.option("--limit", "-n", default=100, show_default=True,
+              type=click.IntRange(1, 1000), help="Hits ranked per query.")
+@click.option("--run-out", type=click.Path(dir_okay=False, writable=True),
+              help="Write the run here in TREC format (qid Q0 docid rank score zhen).")
+@json_option
+def eval_command(queries, qrels, index, limit, run_out, as_json):
+    """Measure relevance on judged queries: nDCG@10, RR@10 (MRR@10), R@100.
+
+    QUERIES has one 'qid<TAB>query' a line; QRELS TREC judgements
+    'qid 0 docid grade' (graded allowed). Each query runs through the same
+    search as 'zhen search'; a query with no result scores 0. Bad input
+    files exit 2 with FILE:LINE.
+
+    \b
+    Example:
+        zhen eval queries.tsv qrels --json --run-out run.txt
+    """
+    from .errors import EvaluationInputError
+    from .evaluate import evaluate_files, write_run
+    with reported(), closing(open_searcher(index)) as searcher:
+        try:
+            result = evaluate_files(searcher, queries, qrels, limit=limit)
+        except EvaluationInputError as error:  # a usage error, as in click
+            raise ZhenClickError(error, 2) from None
+    if run_out:
+        write_run(result.run, run_out)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"{result.queries} queries, {result.judged} judged")
+    for name, value in result.measures.items():
+        click.echo(f"{name:8s} {value:.4f}")
+    click.echo(f"no result: {result.no_result}")
+    ms = result.ms
+    click.echo(f"ms per query: mean {ms['mean']}, p50 {ms['p50']}, p95 {ms['p95']}")
+
+
 @cli.command()
 @index_option
 @setting_option("host")
 @setting_option("port")
+@click.option("--threads", type=click.IntRange(1, 256), default=None,
+              show_default="4", help="Threads per worker process.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              show_default="one per core, at most 8",
+              help="Worker processes (searching is CPU work: one process "
+                   "uses one core).")
 @click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(),
               help="Index these paths first if there is no index yet "
                    "(default: the bundled sample corpus).")
-def serve(index, host, port, corpus_paths):
+def serve(index, host, port, threads, workers, corpus_paths):
     """Serve the search web app (indexing the sample corpus if needed).
+
+    The port is taken before anything else, so a busy one fails at once
+    (exit 1) with a hint to pick another with --port.
 
     \b
     Example:
-        zhen serve --port 8000
+        zhen serve --port 8000 --workers 2 --threads 4
     """
-    from waitress import serve as waitress_serve
-
     from .web import create_app
+    from .web.server import ServeError, bind, default_threads, default_workers, run
 
     index = settings.get("index", index)
+    host, port = settings.get("host", host), settings.get("port", port)
+    threads, workers = threads or default_threads(), workers or default_workers()
     try:
-        Searcher(index).store.require_current()
-    except IndexMissingError:
+        sock = bind(host, port)
+    except ServeError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        with reported(), closing(open_searcher(index)) as searcher:
+            searcher.version()  # raises when there is no index yet
+    except (IndexMissingError, ZhenClickError):
         paths = corpus_paths or [str(settings.SAMPLE_CORPUS)]
         click.echo(f"No index at {index}; indexing {', '.join(paths)} ...")
         with reported():
             update_index(paths, index=index)
-    host, port = settings.get("host", host), settings.get("port", port)
-    click.echo(f"Serving zhen on http://{host}:{port}/ (Ctrl-C stops)")
-    waitress_serve(create_app({"INDEX": index}), host=host, port=port)
+    click.echo(f"Serving zhen on http://{host}:{sock.getsockname()[1]}/ with "
+               f"{workers} worker(s) x {threads} threads (Ctrl-C stops)")
+    run(create_app({"INDEX": index}), sock, threads, workers)
 
 
 class _progress:

@@ -1,29 +1,27 @@
 """How the CLI shows results, documents and problems on a terminal.
 
-Snippets arrive as HTML (escaped text with ``<mark>`` around matches); here
-the marks become colour and the text is unescaped. click drops the colour
-when output is not a terminal.
+Snippets arrive as :class:`~zhen.highlight.Fragment` spans; here the matches
+become bold colour. click drops the colour when output is not a terminal.
 """
-
-import re
-from html import unescape
 
 import click
 
 from .records import format_record
 
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 
-
-def marked(html):
-    """Terminal text for an HTML snippet: matches bold and coloured."""
-    out, at = [], 0
-    for match in _MARK.finditer(html):
-        out.append(unescape(html[at:match.start()]))
-        out.append(click.style(unescape(match.group(1)), fg="red", bold=True))
-        at = match.end()
-    out.append(unescape(html[at:]))
-    return "".join(out)
+def marked(fragment):
+    """Terminal text of a fragment: matches bold and coloured, an ellipsis
+    where the field goes on."""
+    if fragment is None:
+        return ""
+    text, out, at = fragment.text, [], 0
+    for start, end in fragment.marks:
+        out.append(text[at:start])
+        out.append(click.style(text[start:end], fg="red", bold=True))
+        at = end
+    out.append(text[at:])
+    return ("…" if fragment.clipped_start else "") + "".join(out) + \
+        ("…" if fragment.clipped_end else "")
 
 
 def print_problems(problems):
@@ -48,9 +46,10 @@ def print_results(result):
 
 
 def _print_hit(number, hit):
-    h = hit.highlights
+    h = hit.fragments
     click.echo("")
-    click.echo(f"{number}. " + marked(h.get("title", hit.title or hit.id)))
+    title = marked(h["title"]) if "title" in h else (hit.title or hit.id)
+    click.echo(f"{number}. " + title)
     if "title_en" in h:
         click.echo("   " + marked(h["title_en"]))
     facts = [x for x in (hit.date, hit.site, hit.url) if x]

@@ -11,6 +11,7 @@ recall fields; quoted phrases run on the positional fields, stop words
 included.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from whoosh import matching
@@ -21,12 +22,14 @@ from . import settings
 from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, english_term, han_bigrams,
                        han_words, is_sentence, script_runs, stem)
 from .normalize import normalize, normalize_query
-from .query import DateRange, Filter, Not, Or, Phrase, Term
+from .query import And, DateRange, Filter, Not, Or, Phrase, Term
+from .rank import views
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
 COORDINATION_BONUS = 1000.0
 # More plain words than this make a question: any word may match, BM25 ranks.
 QUESTION_WORDS = 4
+QUESTION_MARKS = ("?", "？")
 SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
                 "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
 
@@ -39,9 +42,26 @@ class Compiler:
         self.weights = weights or settings.field_weights()
         self.recall = settings.get("weight_recall", recall_weight)
 
+    def question(self, question):
+        """Any of a question's terms, with its filters and exclusions."""
+        groups = [g for gs in views(question.text, self.userdict, question.scope).values()
+                  for g in gs]
+        query = _Or([wq.Term(f, t) for g in groups for f in g.fields for t in g.terms])
+        if question.filters:
+            query = wq.And([query, *question.filters])
+        if question.negatives:
+            query = wq.AndNot(query, _Or(list(question.negatives)))
+        return query
+
     def compile(self, node, loose=False):
         """``loose`` joins words with OR (ranked by how many match) instead
-        of AND; it is the fallback for questions and for no strict match."""
+        of AND; it is the fallback for questions and for no strict match.
+        A question (:func:`question_of`) matches the documents with any of
+        the terms :mod:`zhen.rank` scores it by, so its matches are the same
+        whichever way it is ranked or sorted."""
+        question = question_of(self, node) if isinstance(node, (And, Term)) else None
+        if question is not None:
+            return self.question(question)
         if isinstance(node, Term):
             return self.term(node.text, node.scope, loose)
         if isinstance(node, Phrase):
@@ -159,6 +179,68 @@ class Compiler:
         else:
             query = wq.Term("batch_tags", node.value)
         return query
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question to rank by :mod:`zhen.rank`: its words (any may match),
+    the scope they share, and the Whoosh queries of its filters and
+    exclusions (applied as document sets)."""
+
+    text: str
+    scope: str | None
+    filters: tuple
+    negatives: tuple
+
+
+def question_of(compiler, tree):
+    """The :class:`Question` in ``tree``, or None when it is not one.
+
+    A question has only words, phrases (and groups of them) of one scope,
+    filters and exclusions, and reads as a question: more than
+    :data:`QUESTION_WORDS` words, a word that is a sentence (more than 8 Han
+    characters), or a last word ending in a question mark (``什么是留置权？``).
+    Its words are ranked, none required; so are its quoted parts, which in
+    a question mark a term as people write them (“外嫁女”是否享有拆迁补偿？)
+    rather than ask for an exact phrase: requiring them left 15 of STARD's
+    1,235 questions without any result. ORs keep their meaning through
+    :meth:`Compiler.compile`.
+    """
+    children = tree.children if isinstance(tree, And) else (tree,)
+    leaves = _plain_leaves([c for c in children if not isinstance(c, (Not, Filter))])
+    if not leaves or len({leaf.scope for leaf in leaves}) != 1:
+        return None
+    words = [leaf for leaf in leaves if isinstance(leaf, Term)]
+    if not (len(leaves) > QUESTION_WORDS or any(map(_is_sentence, words))
+            or leaves[-1].text.rstrip().endswith(QUESTION_MARKS)):
+        return None
+    return Question(text=" ".join(leaf.text for leaf in leaves), scope=leaves[0].scope,
+                    filters=tuple(compiler.filter(c) for c in children
+                                  if isinstance(c, Filter)),
+                    negatives=tuple(compiler.compile(c.child) for c in children
+                                    if isinstance(c, Not)))
+
+
+def _is_sentence(word):
+    return is_sentence(run for kind, run in _query_runs(word.text) if kind == "han")
+
+
+def _plain_leaves(nodes):
+    """The words and phrases of ``nodes`` when all are words, phrases or
+    groups of them (``(the fluid flow being along the generators)``), else
+    None."""
+    leaves = []
+    for node in nodes:
+        if isinstance(node, And):
+            inner = _plain_leaves(node.children)
+            if inner is None:
+                return None
+            leaves.extend(inner)
+        elif isinstance(node, (Term, Phrase)):
+            leaves.append(node)
+        else:
+            return None
+    return leaves
 
 
 class _Or(wq.Or):

@@ -11,7 +11,6 @@ spaces) and English alike.
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from html import escape
 
 from .analysis import HAN_RANGES, HAN_RUN, han_words, is_sentence, ranking_term, script_runs
 from .normalize import FULL_WIDTH, normalize
@@ -124,21 +123,6 @@ def _merge(spans):
     return merged
 
 
-def mark(text, spans, start=0, end=None):
-    """HTML of text[start:end] with <mark> around the spans, the rest escaped."""
-    end = len(text) if end is None else end
-    out, at = [], start
-    for s, e in spans:
-        if e <= start or s >= end:
-            continue
-        s, e = max(s, start), min(e, end)
-        out.append(escape(text[at:s]))
-        out.append("<mark>" + escape(text[s:e]) + "</mark>")
-        at = e
-    out.append(escape(text[at:end]))
-    return "".join(out)
-
-
 def best_window(spans, length, size):
     """The [start, end) window of ``size`` chars holding the most matches."""
     if not spans or length <= size:
@@ -154,15 +138,30 @@ def best_window(spans, length, size):
     return begin, begin + size
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """What a front end shows of one field: a stretch of its text and the
+    matches in it, as ``(start, end)`` offsets into ``text``. ``clipped_start``
+    and ``clipped_end`` say whether the field goes on before or after it
+    (an ellipsis). The library gives spans; the CLI colours them, the web
+    app and the JSON mark them up (:mod:`zhen.render`)."""
+
+    text: str
+    marks: tuple = ()
+    clipped_start: bool = False
+    clipped_end: bool = False
+
+
 def snippet(text, needles, lang="zh", whole=False, around=None):
-    """(html, first match offset or None) for one field: the best fragment,
-    or all of a title. Without a match, the fragment starts at ``around``
-    (the place matching the other language's passage) if given."""
+    """(:class:`Fragment` or None, first match offset or None) for one
+    field: the best fragment of a body, or all of a title. Without a match,
+    a body's fragment starts at ``around`` (the place matching the other
+    language's passage) if given."""
     if not text:
-        return "", None
+        return None, None
     if whole:
         spans = match_spans(text, needles) if needles else []
-        return mark(text, spans), (spans[0][0] if spans else None)
+        return Fragment(text, tuple(spans)), (spans[0][0] if spans else None)
     spans = first_spans(text, needles)
     first = spans[0][0] if spans else None
     size = FRAGMENT_CHARS[lang]
@@ -171,9 +170,32 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
     else:
         begin = max(0, min(around, len(text) - size))
         end = begin + size
-    html = mark(text, spans, begin, min(end, len(text)))
-    if begin > 0:
-        html = "…" + html
-    if end < len(text):
-        html += "…"
-    return " ".join(html.split()), first
+    end = min(end, len(text))
+    inside = [(max(s, begin) - begin, min(e, end) - begin) for s, e in spans
+              if e > begin and s < end]
+    shown, marks = _fold_spaces(text[begin:end], inside)
+    return Fragment(shown, marks, begin > 0, end < len(text)), first
+
+
+def _fold_spaces(text, spans):
+    """``text`` with each run of white space made one space (and none at
+    the ends), and ``spans`` moved to match."""
+    out, where, at = [], [], 0  # where[i]: position in out of text[i]
+    for piece in re.split(r"(\s+)", text):
+        if piece and piece[0].isspace():
+            where.extend([at] * len(piece))
+            if 0 < at:
+                out.append(" ")
+                at += 1
+        else:
+            where.extend(range(at, at + len(piece)))
+            out.append(piece)
+            at += len(piece)
+    where.append(at)
+    folded = "".join(out)
+    if folded.endswith(" "):
+        folded = folded[:-1]
+    size = len(folded)
+    marks = tuple((min(where[s], size), min(where[e], size)) for s, e in spans
+                  if min(where[s], size) < min(where[e], size))
+    return folded, marks

@@ -7,24 +7,24 @@ returns a :class:`SearchResult`, which both front ends render.
 """
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from whoosh import collectors, scoring, sorting
 
 from . import settings
 from .align import counterpart
 from .compiler import Compiler, question_of
-from .errors import DocumentNotFound, QueryError
+from .errors import DocumentNotFoundError, QueryError
 from .facets import FacetCounter
 from .highlight import Needles, snippet
 from .query import And, Filter, Term, parse, positive_leaves
+from .render import result_json
 from .rank import rank_question
-from .schema import ENGLISH_FIELDS, TEXT_FIELDS
+from .schema import ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 from .store import IndexStore
 from .suggest import suggest
 
 SORTS = ("relevance", "date")
-WHOLE_FIELDS = ("title", "title_en")
 NOTHING = Needles()
 
 
@@ -39,7 +39,7 @@ class Hit:
     archive_url: str | None
     site: str | None
     batch: str
-    highlights: dict
+    fragments: dict  # field -> zhen.highlight.Fragment (text and match spans)
     matched: list
 
 
@@ -68,7 +68,8 @@ class SearchResult:
     total_relation: str = "eq"
 
     def to_dict(self):
-        return asdict(self)
+        """The documented JSON object (highlights as HTML)."""
+        return result_json(self)
 
 
 class Searcher:
@@ -98,6 +99,12 @@ class Searcher:
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
         return self._searcher
+
+    def version(self):
+        """What identifies the index state searched now (generation and
+        commit), e.g. for a result cache's key; raises when there is none."""
+        searcher = self.searcher()
+        return str(self._gen), searcher.reader().generation()
 
     def search(self, text, page=1, limit=None, sort="relevance"):
         started = time.perf_counter()
@@ -139,7 +146,7 @@ class Searcher:
         """The stored record of one document, with its index facts."""
         fields = self.searcher().document(id=doc_id)
         if fields is None:
-            raise DocumentNotFound(f"no document with id '{doc_id}' in the index",
+            raise DocumentNotFoundError(f"no document with id '{doc_id}' in the index",
                                    hint="search for it first: zhen search QUERY")
         record = dict(fields["record"])
         record.update(id=fields["id"], batch=fields["batch"])
@@ -195,26 +202,26 @@ class _CountingTopCollector(collectors.TopCollector):
 
 def _hit(hit, needles):
     record = hit["record"]
-    highlights, matched, firsts = {}, [], {}
+    fragments, matched, firsts = {}, [], {}
     for name, key in TEXT_FIELDS.items():
         text = record.get(key)
         if not text:
             continue
         lang = "en" if name in ENGLISH_FIELDS else "zh"
-        html, first = snippet(text, needles, lang, whole=name in WHOLE_FIELDS)
-        highlights[name], firsts[name] = html, first
+        fragment, first = snippet(text, needles, lang, whole=name in TITLE_FIELDS)
+        fragments[name], firsts[name] = fragment, first
         if first is not None:
             matched.append(name)
-    _align_bodies(record, highlights, firsts)
+    _align_bodies(record, fragments, firsts)
     return Hit(id=hit["id"], score=round(hit.score or 0.0, 4),
                title=record.get("title"),
                translated_title=record.get("translated_title"),
                date=_iso(hit.get("date")), url=record.get("url"),
                archive_url=record.get("archive_url"), site=record.get("site"),
-               batch=hit["batch"], highlights=highlights, matched=matched)
+               batch=hit["batch"], fragments=fragments, matched=matched)
 
 
-def _align_bodies(record, highlights, firsts):
+def _align_bodies(record, fragments, firsts):
     """When only one body matched, show the other body's same passage
     (which has no match to look for: it was just searched)."""
     zh, en = record.get("resulting_text"), record.get("translated_content")
@@ -222,10 +229,10 @@ def _align_bodies(record, highlights, firsts):
         return
     if firsts.get("body") is not None and firsts.get("body_en") is None:
         around = counterpart(firsts["body"], zh, en, "zh")
-        highlights["body_en"] = snippet(en, NOTHING, "en", around=around)[0]
+        fragments["body_en"] = snippet(en, NOTHING, "en", around=around)[0]
     elif firsts.get("body_en") is not None and firsts.get("body") is None:
         around = counterpart(firsts["body_en"], en, zh, "en")
-        highlights["body"] = snippet(zh, NOTHING, "zh", around=around)[0]
+        fragments["body"] = snippet(zh, NOTHING, "zh", around=around)[0]
 
 
 def _relaxable(node):

@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .indexer import COMMIT_EVERY
+from .records import MAX_FIELD_CHARS
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -49,13 +52,16 @@ _LIST = [
             "used at index and query time.", str),
     Setting("jobs", os.cpu_count() or 1,
             "Processes that analyse documents in parallel.", int),
-    Setting("commit_every", 2000,
+    Setting("commit_every", COMMIT_EVERY,
             "Documents per committed chunk; a crash loses at most one chunk.",
             int),
     Setting("limit", 10, "Hits per page.", int),
     Setting("host", "127.0.0.1", "Address the web server listens on.", str),
     Setting("port", 8000, "Port the web server listens on.", int),
-    Setting("max_field_chars", 5_000_000,
+    Setting("result_cache", 256,
+            "Search results each web server process keeps for repeated "
+            "requests (0: none).", int),
+    Setting("max_field_chars", MAX_FIELD_CHARS,
             "Largest value a record field may hold, in characters.", int),
     Setting("weight_title", 1.2, "Ranking weight of title fields.", float),
     Setting("weight_summary", 1.1, "Ranking weight of the English summary.",

@@ -1,0 +1,265 @@
+"""Scale benchmark (issue 11): zhen vs the textbook setup on a generated corpus.
+
+    python bench/bench_scale.py [--docs 100000] [--jobs N] [--format txt|jsonl]
+                                [--seed 0] [--no-baseline] [--queries] [--corpus DIR]
+
+Generates ``--docs`` + 1,000 documents with ``bench/make_corpus.py`` (batches of
+1,000, kept under ``bench/out/scale/`` for the next run), then, each phase in
+its own process so peak memory is the phase's own (its RSS plus its largest
+worker's, as ``bench_index.py`` measures):
+
+1. baseline: jieba ChineseAnalyzer + StemmingAnalyzer, one writer, the first
+   ``--docs`` documents, read one at a time (a textbook loop);
+2. zhen: full build of the same documents (``--jobs``);
+3. zhen: the last batch of 1,000 added (incremental);
+4. zhen: re-run on the unchanged corpus;
+5. with ``--queries``: zhen's keyword p50/p95 (``bench/keywords.txt``, 3 rounds).
+
+``--corpus DIR`` runs the same phases on an existing corpus instead (its last
+batch folder or ``.jsonl`` file is the one added). Prints a summary and appends
+one JSON result line to ``bench/out/scale/results.jsonl``.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import baseline_fields, baseline_schema, require_shared  # noqa: E402
+
+OUT = HERE / "out" / "scale"
+BATCH = 1000
+
+
+def phase_baseline(paths, index):
+    """The textbook build: every document through one Whoosh writer."""
+    from whoosh import index as whoosh_index
+
+    from zhen.corpus import CorpusReader
+    os.makedirs(index, exist_ok=True)
+    ix = whoosh_index.create_in(index, baseline_schema())
+    writer, docs = ix.writer(limitmb=128), 0
+    for doc in CorpusReader(paths).documents():
+        writer.add_document(**baseline_fields(doc))
+        docs += 1
+    writer.commit()
+    return {"docs": docs}
+
+
+def phase_zhen(paths, index, jobs):
+    """zhen's indexer, as ``zhen index`` runs it."""
+    from zhen.indexer import update_index
+    report = update_index(paths, index=index, jobs=jobs)
+    return {"added": report.added, "updated": report.updated,
+            "unchanged": report.unchanged, "documents": report.documents,
+            "failed": report.failed}
+
+
+def phase_queries(index, rounds=3):
+    """Keyword latency in ms (per query the median of ``rounds``)."""
+    from zhen.search import Searcher
+    queries = [q for q in (HERE / "keywords.txt").read_text(encoding="utf-8").splitlines()
+               if q.strip()]
+    searcher = Searcher(index)
+    searcher.search(queries[0])  # open the index
+    runs = [[] for _ in queries]
+    for _ in range(rounds):
+        for i, query in enumerate(queries):
+            started = time.perf_counter()
+            searcher.search(query, limit=10)
+            runs[i].append((time.perf_counter() - started) * 1000)
+    times = sorted(statistics.median(r) for r in runs)
+    return {"p50_ms": statistics.median(times),
+            "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))]}
+
+
+def child_main(argv):
+    """Run one phase (``--phase NAME ARGS...``) and print its JSON report."""
+    name, *args = argv
+    started = time.perf_counter()
+    if name == "baseline":
+        info = phase_baseline(args[:-1], args[-1])
+    elif name == "queries":
+        info = phase_queries(args[0])
+    else:
+        info = phase_zhen(args[:-2], args[-2], int(args[-1]))
+    info["seconds"] = time.perf_counter() - started
+    own, kids = (resource.getrusage(who) for who in
+                 (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    info["cpu_s"] = {"self": round(own.ru_utime + own.ru_stime, 1),
+                     "workers": round(kids.ru_utime + kids.ru_stime, 1)}
+    info["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                       + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    print(json.dumps(info))
+
+
+def run_phase(name, *args):
+    """One phase in a fresh process (niced, the machine is shared)."""
+    out = subprocess.run(["nice", "-n", "10", sys.executable, __file__, "--phase", name,
+                          *map(str, args)], capture_output=True, text=True)
+    if out.returncode:  # reported, and the other phases still run
+        error = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"phase {name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
+        return {"error": error}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def size_kind(name):
+    """The kind of a Whoosh index file, from its name."""
+    if name.endswith(".pst"):
+        return "postings"
+    if name.endswith(".trm"):
+        return "terms"
+    if name.endswith("._stored.col"):
+        return "stored"
+    if re.search(r"\._\w+_len\.col$", name):
+        return "lengths"
+    return "columns" if name.endswith(".col") else "other"
+
+
+def index_sizes(root):
+    """MB by kind of file (inside compound ``.seg`` files too) and the
+    number of segments, of every index below ``root``."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+    sizes, segments = Counter(), 0
+    for path in Path(root).rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        if path.suffix == ".seg":
+            parts = CompoundStorage(FileStorage(str(path.parent)).open_file(path.name))
+            files = {sub: parts.file_length(sub) for sub in parts.list()}
+        else:
+            files = {path.name: path.stat().st_size}
+        for sub, size in files.items():
+            sizes[size_kind(sub)] += size / 1e6
+            segments += sub.endswith(".trm")
+    return {k: round(v, 1) for k, v in sizes.items()}, segments
+
+
+def sources(corpus):
+    """The batches of a corpus (folders or ``.jsonl`` files), in order."""
+    found = sorted(p for p in Path(corpus).iterdir()
+                   if p.is_dir() or p.suffix == ".jsonl")
+    if not found:
+        sys.exit(f"{corpus}: no batch folders or .jsonl files")
+    return found
+
+
+def generated(docs, seed, fmt):
+    """The generated corpus of ``docs`` + one batch, made once and kept."""
+    corpus = OUT / f"corpus-{docs}-{seed}-{fmt}"
+    done = corpus / ".complete"
+    if not done.exists():
+        shutil.rmtree(corpus, ignore_errors=True)
+        import make_corpus
+        started = time.perf_counter()
+        make_corpus.write_corpus(corpus, docs + BATCH, seed, fmt, BATCH)
+        print(f"generated {docs + BATCH:,} documents in "
+              f"{time.perf_counter() - started:.1f} s: {corpus}", flush=True)
+        done.write_text("ok\n")
+    return corpus
+
+
+def text_mb(paths):
+    """MB of source files (the record files or JSON Lines as stored)."""
+    return sum(f.stat().st_size for p in paths
+               for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()) / 1e6
+
+
+def measure(batches, work, args):
+    """Run every phase; returns the result record."""
+    full, rest = (batches[:-1], batches) if len(batches) > 1 else (batches, None)
+    result = {"date": str(datetime.date.today()), "jobs": args.jobs,
+              "docs_dir": str(batches[0].parent), "source_mb": round(text_mb(full), 1)}
+    if not args.no_baseline:
+        result["baseline"] = run_phase("baseline", *full, work / "baseline")
+        result["baseline"]["index"], result["baseline"]["segments"] = \
+            index_sizes(work / "baseline")
+    zhen = run_phase("zhen", *full, work / "zhen", args.jobs)
+    if "error" in zhen or "error" in result.get("baseline", {}):
+        sys.exit("a full build failed; nothing to compare")
+    zhen["index"], zhen["segments"] = index_sizes(work / "zhen")
+    result["zhen"] = zhen
+    if rest:
+        result["add_batch"] = run_phase("zhen", *rest, work / "zhen", args.jobs)
+    result["unchanged"] = run_phase("zhen", *(rest or full), work / "zhen", args.jobs)
+    if args.queries:
+        result["queries"] = run_phase("queries", work / "zhen")
+    return result
+
+
+def summary(result):
+    """Human-readable lines of a result record."""
+    zhen, docs = result["zhen"], result["zhen"]["documents"]
+    lines = [f"date: {result['date']}  data: {result['docs_dir']} ({docs:,} documents, "
+             f"{result['source_mb']:.0f} MB of records)  jobs: {result['jobs']}"]
+    rows = [("baseline", result.get("baseline")), ("zhen", zhen)]
+    for name, run in (r for r in rows if r[1]):
+        size = sum(run["index"].values())
+        parts = "  ".join(f"{k} {v:.0f}" for k, v in sorted(run["index"].items(),
+                                                            key=lambda kv: -kv[1]))
+        lines.append(f"{name:8s} full build {run['seconds']:7.1f} s  "
+                     f"{1000 * run['seconds'] / docs:.2f} ms/doc  peak {run['peak_mb']:.0f} MB  "
+                     f"index {size:.0f} MB in {run['segments']} segments ({parts})")
+    if "baseline" in result:
+        base = result["baseline"]
+        size_ratio = sum(zhen["index"].values()) / sum(base["index"].values())
+        lines.append(f"speed zhen/baseline {base['seconds'] / zhen['seconds']:.2f}x  "
+                     f"size zhen/baseline {size_ratio:.2f}x")
+    for key, label in (("add_batch", "add last batch"), ("unchanged", "unchanged re-run")):
+        run = result.get(key)
+        if run and "error" in run:
+            lines.append(f"{label}: FAILED: {run['error']}")
+        elif run:
+            lines.append(f"{label}: {run['seconds']:.1f} s = "
+                         f"{100 * run['seconds'] / zhen['seconds']:.1f}% of the full build "
+                         f"(added {run['added']:,}, unchanged {run['unchanged']:,})")
+    if "queries" in result and "error" not in result["queries"]:
+        lines.append(f"keywords p50 {result['queries']['p50_ms']:.1f} ms  "
+                     f"p95 {result['queries']['p95_ms']:.1f} ms")
+    return "\n".join(lines)
+
+
+def main():
+    """The command line: corpus, phases, summary and result line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=("txt", "jsonl"), default="txt")
+    parser.add_argument("--corpus", type=Path, help="an existing corpus instead")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--queries", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the indexes")
+    args = parser.parse_args()
+    require_shared()
+    OUT.mkdir(parents=True, exist_ok=True)
+    corpus = args.corpus or generated(args.docs, args.seed, args.format)
+    work = OUT / f"work-{os.getpid()}"
+    try:
+        result = measure(sources(corpus), work, args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(summary(result))
+    with open(OUT / "results.jsonl", "a", encoding="utf-8") as log:
+        log.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--phase":
+        child_main(sys.argv[2:])
+    else:
+        main()

@@ -1,0 +1,220 @@
+"""Whoosh postings and field lengths as numpy arrays, for term-at-a-time
+scoring (:mod:`zhen.rank`).
+
+Whoosh's matchers hand out one posting at a time, through several Python
+calls each; a question's terms have tens of thousands of postings, so the
+question ranker reads them a block at a time instead: each W3 posting block
+is one pickled tuple of delta-coded document numbers and weights (the term
+frequency, for zhen's formats), decoded here with numpy. Postings kept in
+the term table (inlined, :mod:`zhen.codec`) are read from there. Any other
+matcher is read through Whoosh's ordinary interface.
+
+Arrays are indexed by global document number (segment offset + local
+number), so one array spans every segment of the searcher.
+"""
+
+import weakref
+from collections import OrderedDict
+from threading import Lock
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+_BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+# Per open Whoosh searcher: (fields) -> lengths, "live" -> not-deleted mask.
+_CACHE = weakref.WeakKeyDictionary()
+# Postings most recently read, by (the searcher's segments, fields, boosts,
+# term): segments never change once written, so an entry stays right for as
+# long as they live. Bounded by the postings held (8 bytes each).
+CACHED_POSTINGS = 8_000_000
+_CHAR = "\x00char:"
+
+
+def term_postings(searcher, fields, term, boosts=None):
+    """(global document numbers, term frequency) of ``term`` in any of
+    ``fields`` (frequencies times the field's boost, added over the
+    fields), deleted documents included (:func:`live_mask` removes them)."""
+    boosts = tuple(boosts or (1.0,) * len(fields))
+    key = (_segments(searcher), tuple(fields), boosts, term)
+    found = _POSTINGS.get(key)
+    if found is None:
+        found = _read(searcher, fields, term, boosts)
+        _POSTINGS.put(key, found)
+    return found
+
+
+def char_postings(searcher, fields, char, boosts=None):
+    """:func:`term_postings` of one Han character in recall fields, which
+    index it as the first half of bigrams (and alone at a run's end): the
+    postings of every term it starts, added."""
+    return term_postings(searcher, fields, _CHAR + char, boosts)
+
+
+def _read(searcher, fields, term, boosts):
+    docs, freqs = [], []
+    for sub, offset in _leaves(searcher):
+        reader = sub.reader() if hasattr(sub, "reader") else sub
+        for field, boost in zip(fields, boosts):
+            found = _segment_postings(reader, field, term)
+            if found is not None:
+                docs.append(found[0] + offset)
+                freqs.append(found[1] * boost)
+    if not docs:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    docs, freqs = np.concatenate(docs), np.concatenate(freqs)
+    if len(fields) > 1:  # a document may be in several fields' postings
+        docs, inverse = np.unique(docs, return_inverse=True)
+        freqs = np.bincount(inverse, weights=freqs)
+    return docs.astype(np.int32), freqs.astype(np.float32)
+
+
+def _leaves(searcher):
+    """(sub-searcher or reader, document number offset) of each segment."""
+    subs = getattr(searcher, "subsearchers", None)
+    return subs if subs is not None else [(searcher, 0)]
+
+
+def _segments(searcher):
+    """The identity of a searcher's segments (and so of its postings)."""
+    cache = _CACHE.setdefault(searcher, {})
+    if "segments" not in cache:
+        ids = []
+        for sub, _ in _leaves(searcher):
+            reader = sub.reader() if hasattr(sub, "reader") else sub
+            segment = getattr(reader, "segment", None)
+            ids.append(segment().segment_id() if segment else id(reader))
+        cache["segments"] = tuple(ids)
+    return cache["segments"]
+
+
+class _PostingsCache:
+    """A least-recently-used cache of postings arrays."""
+
+    def __init__(self, capacity):
+        self.capacity, self.size = capacity, 0
+        self.entries = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key, found):
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = found
+            self.size += 1 + len(found[0])
+            while self.size > self.capacity and self.entries:
+                _, old = self.entries.popitem(last=False)
+                self.size -= 1 + len(old[0])
+
+
+_POSTINGS = _PostingsCache(CACHED_POSTINGS)
+
+
+def _segment_postings(reader, field, term):
+    """(local document numbers, weights) of one term in one segment."""
+    if field not in reader.schema:
+        return None
+    if term.startswith(_CHAR):
+        return _segment_char_postings(reader, field, term[len(_CHAR):])
+    try:
+        info = reader.term_info(field, term)
+    except TermNotFound:
+        return None
+    if info.is_inlined():
+        ids, weights, _ = info.inlined_postings()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    text = reader._text_to_bytes(field, term)
+    matcher = reader._terms.matcher(field, text, reader.schema[field].format)
+    if isinstance(matcher, W3LeafMatcher):
+        return _blocks(matcher)
+    return _generic(matcher)
+
+
+def _segment_char_postings(reader, field, char):
+    found = [_segment_postings(reader, field, term.decode("utf-8"))
+             for term in reader.expand_prefix(field, char) if len(term) <= 6]
+    found = [f for f in found if f is not None]
+    if not found:
+        return None
+    docs, inverse = np.unique(np.concatenate([f[0] for f in found]), return_inverse=True)
+    return docs, np.bincount(inverse, weights=np.concatenate([f[1] for f in found]))
+
+
+def _blocks(matcher):
+    """Every posting of a W3 leaf matcher, a whole block at a time."""
+    ids, weights = [], []
+    while True:
+        matcher._read_data()
+        block_ids, block_weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+        if block_weights is None:
+            weights.append(np.ones(count))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(count, block_weights))
+        else:
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        if matcher._lastblock:
+            break
+        matcher._goto(matcher._nextoffset)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _generic(matcher):
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+
+
+def group_lengths(searcher, fields, boosts=None):
+    """Each document's length in ``fields`` (each times its boost, added),
+    by global number; Whoosh's one-byte approximations, as its own BM25
+    uses. Read once per open searcher."""
+    cache = _CACHE.setdefault(searcher, {})
+    boosts = boosts or (1.0,) * len(fields)
+    key = (tuple(fields), tuple(boosts))
+    if key not in cache:
+        total = np.zeros(searcher.doc_count_all())
+        for sub, offset in _leaves(searcher):
+            reader = sub.reader() if hasattr(sub, "reader") else sub
+            for field, boost in zip(fields, boosts):
+                lengths = _segment_lengths(reader, field)
+                total[offset:offset + len(lengths)] += boost * lengths
+        cache[key] = total
+    return cache[key]
+
+
+def _segment_lengths(reader, field):
+    count = reader.doc_count_all()
+    perdoc = getattr(reader, "_perdoc", None)
+    table = getattr(perdoc, "_length_table", None)
+    if table is not None:  # zhen's codec: the whole column at once
+        raw = np.frombuffer(table(field), dtype=np.uint8)[:count]
+        return _BYTE_LENGTHS[raw] if len(raw) == count else np.zeros(count)
+    return np.array([reader.doc_field_length(n, field) or 0 for n in range(count)],
+                    dtype=np.float64)
+
+
+def live_mask(searcher):
+    """True for each global document number that is not deleted."""
+    cache = _CACHE.setdefault(searcher, {})
+    if "live" not in cache:
+        live = np.ones(searcher.doc_count_all(), dtype=bool)
+        for sub, offset in _leaves(searcher):
+            reader = sub.reader() if hasattr(sub, "reader") else sub
+            if reader.has_deletions():
+                dead = [n for n in range(reader.doc_count_all()) if reader.is_deleted(n)]
+                live[np.asarray(dead, dtype=np.int64) + offset] = False
+        cache["live"] = live
+    return cache["live"]
