@@ -13,9 +13,7 @@ import datetime
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (CHINESE_KEYS, ENGLISH_KEYS, TWLAW, baseline_analyzers,  # noqa: E402
-                    load_docs, require_shared, text_bytes, timed)
+from common import (CHINESE_KEYS, ENGLISH_KEYS, add_smoke_option, baseline_analyzers, load_docs, text_bytes, timed, twlaw_or_sample)
 
 
 def run_analyzers(docs, plan):
@@ -34,11 +32,12 @@ def run_analyzers(docs, plan):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=None)
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
+    root = twlaw_or_sample(args)
     from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer, segmenter
     segmenter()  # dictionary load is not part of the throughput
-    docs = load_docs([TWLAW], args.docs)
+    docs = load_docs([root], 40 if args.smoke else args.docs)
     mb = text_bytes(docs) / 1e6
     zh, en = baseline_analyzers()
     base_s, base_tokens = timed(run_analyzers, docs,

@@ -23,9 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (TWLAW, baseline_fields, baseline_schema, dir_size_mb,  # noqa: E402
-                    load_docs, require_shared, text_bytes)
+from common import (add_smoke_option, baseline_fields, baseline_schema, dir_size_mb, load_docs, text_bytes, twlaw_or_sample)
 
 
 def phase_baseline(paths, index):
@@ -69,11 +67,12 @@ def child_main(argv):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs-dir", type=Path, default=TWLAW)
+    parser.add_argument("--docs-dir", type=Path, default=None,
+                        help="a folder of batch folders (default: twlaw)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
-    root = args.docs_dir
+    root = args.docs_dir or twlaw_or_sample(args)
     batches = sorted(p for p in root.iterdir() if p.is_dir())
     mb = text_bytes(load_docs([root])) / 1e6
     work = Path(tempfile.mkdtemp(prefix="zhen-bench-"))

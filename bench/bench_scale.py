@@ -1,7 +1,8 @@
 """Scale benchmark (issue 11): zhen vs the textbook setup on a generated corpus.
 
     python bench/bench_scale.py [--docs 100000] [--jobs N] [--format txt|jsonl]
-                                [--seed 0] [--no-baseline] [--queries] [--corpus DIR]
+                                [--seed 0] [--commit-every N] [--no-baseline] [--queries]
+                                [--corpus DIR]
 
 Generates ``--docs`` + 1,000 documents with ``bench/make_corpus.py`` (batches of
 1,000, kept under ``bench/out/scale/`` for the next run), then, each phase in
@@ -57,10 +58,10 @@ def phase_baseline(paths, index):
     return {"docs": docs}
 
 
-def phase_zhen(paths, index, jobs):
+def phase_zhen(paths, index, jobs, commit_every=None):
     """zhen's indexer, as ``zhen index`` runs it."""
     from zhen.indexer import update_index
-    report = update_index(paths, index=index, jobs=jobs)
+    report = update_index(paths, index=index, jobs=jobs, commit_every=commit_every)
     return {"added": report.added, "updated": report.updated,
             "unchanged": report.unchanged, "documents": report.documents,
             "failed": report.failed}
@@ -93,7 +94,8 @@ def child_main(argv):
     elif name == "queries":
         info = phase_queries(args[0])
     else:
-        info = phase_zhen(args[:-2], args[-2], int(args[-1]))
+        every = int(args[-1]) or None
+        info = phase_zhen(args[:-3], args[-3], int(args[-2]), every)
     info["seconds"] = time.perf_counter() - started
     own, kids = (resource.getrusage(who) for who in
                  (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -182,19 +184,22 @@ def measure(batches, work, args):
     """Run every phase; returns the result record."""
     full, rest = (batches[:-1], batches) if len(batches) > 1 else (batches, None)
     result = {"date": str(datetime.date.today()), "jobs": args.jobs,
+              "commit_every": args.commit_every or "default",
               "docs_dir": str(batches[0].parent), "source_mb": round(text_mb(full), 1)}
     if not args.no_baseline:
         result["baseline"] = run_phase("baseline", *full, work / "baseline")
         result["baseline"]["index"], result["baseline"]["segments"] = \
             index_sizes(work / "baseline")
-    zhen = run_phase("zhen", *full, work / "zhen", args.jobs)
+    zhen = run_phase("zhen", *full, work / "zhen", args.jobs, args.commit_every)
     if "error" in zhen or "error" in result.get("baseline", {}):
         sys.exit("a full build failed; nothing to compare")
     zhen["index"], zhen["segments"] = index_sizes(work / "zhen")
     result["zhen"] = zhen
     if rest:
-        result["add_batch"] = run_phase("zhen", *rest, work / "zhen", args.jobs)
-    result["unchanged"] = run_phase("zhen", *(rest or full), work / "zhen", args.jobs)
+        result["add_batch"] = run_phase("zhen", *rest, work / "zhen", args.jobs,
+                                        args.commit_every)
+    result["unchanged"] = run_phase("zhen", *(rest or full), work / "zhen", args.jobs,
+                                    args.commit_every)
     if args.queries:
         result["queries"] = run_phase("queries", work / "zhen")
     return result
@@ -204,7 +209,8 @@ def summary(result):
     """Human-readable lines of a result record."""
     zhen, docs = result["zhen"], result["zhen"]["documents"]
     lines = [f"date: {result['date']}  data: {result['docs_dir']} ({docs:,} documents, "
-             f"{result['source_mb']:.0f} MB of records)  jobs: {result['jobs']}"]
+             f"{result['source_mb']:.0f} MB of records)  jobs: {result['jobs']}  "
+             f"commit every: {result.get('commit_every', 'default')}"]
     rows = [("baseline", result.get("baseline")), ("zhen", zhen)]
     for name, run in (r for r in rows if r[1]):
         size = sum(run["index"].values())
@@ -240,6 +246,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=("txt", "jsonl"), default="txt")
     parser.add_argument("--corpus", type=Path, help="an existing corpus instead")
+    parser.add_argument("--commit-every", type=int, default=0,
+                        help="zhen's documents per commit (default: zhen's setting)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the indexes")

@@ -29,18 +29,17 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, TWLAW, require_shared  # noqa: E402
+from common import ROOT, add_smoke_option, twlaw_or_sample
 
 INDEX = ROOT / "bench" / "out" / "twlaw-zhen"  # shared with bench_search.py
 KEYWORDS = Path(__file__).resolve().parent / "keywords.txt"
 
 
-def ensure_index():
-    if not (INDEX / "current").exists():
+def ensure_index(source, index):
+    if not (index / "current").exists():
         from zhen.indexer import update_index
-        print(f"building {INDEX} (about a minute) ...", flush=True)
-        update_index([TWLAW], index=INDEX)
+        print(f"building {index} (about a minute) ...", flush=True)
+        update_index([source], index=index)
 
 
 def free_port():
@@ -49,12 +48,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_server(config):
+def start_server(config, index):
     """(process, port) of ``zhen serve`` once it answers; ``config`` is
     WORKERSxTHREADS (e.g. 1x4) or "default", with "/nocache" for a server
     without its result cache (ZHEN_RESULT_CACHE=0)."""
     port = free_port()
-    command = [sys.executable, "-m", "zhen", "serve", "--index", str(INDEX),
+    command = [sys.executable, "-m", "zhen", "serve", "--index", str(index),
                "--host", "127.0.0.1", "--port", str(port)]
     shape, _, option = config.partition("/")
     if shape != "default":
@@ -142,9 +141,9 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(config, mix, args):
+def run(config, mix, args, index):
     """Start a server, warm it up (every thread opens the index), load it."""
-    process, port = start_server(config)
+    process, port = start_server(config, index)
     try:
         # warm-up: every thread opens the index, the mix is seen once per worker
         drive(port, mix, args.clients, max(4 * args.clients, 2 * len(mix)), 60)
@@ -173,14 +172,18 @@ def main():
                         help="requests per run (after a warm-up)")
     parser.add_argument("--seconds", type=float, default=60,
                         help="time limit per run")
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
-    ensure_index()
+    index = INDEX
+    if args.smoke:
+        index = ROOT / "bench" / "out" / "sample-zhen"
+        args.requests, args.seconds, args.configs = 60, 20, args.configs[:1]
+    ensure_index(twlaw_or_sample(args), index)
     keywords = [k for k in KEYWORDS.read_text(encoding="utf-8").splitlines() if k.strip()]
     mix = paths(keywords)
-    print(f"date: {datetime.date.today()}  index: {INDEX}  clients: {args.clients}  "
+    print(f"date: {datetime.date.today()}  index: {index}  clients: {args.clients}  "
           f"mix: {len(mix)} requests ({len(keywords)} keywords x API + HTML)")
-    results = [run(config, mix, args) for config in args.configs]
+    results = [run(config, mix, args, index) for config in args.configs]
     base = results[0]["rate"]
     for r in results:
         print(f"{r['config']:>7}: {r['rate']:6.1f} req/s ({r['rate'] / base:.2f}x)"

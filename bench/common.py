@@ -73,3 +73,23 @@ def dir_size_mb(path):
 def require_shared():
     if not TWLAW.is_dir():
         sys.exit(f"needs the shared corpus at {TWLAW}")
+
+
+# The bundled sample (267 twlaw documents in their batch folders): what a
+# --smoke run uses, so CI proves every script runs without ../shared.
+SAMPLE_TWLAW = ROOT / "corpus" / "twlaw"
+
+
+def add_smoke_option(parser):
+    parser.add_argument("--smoke", action="store_true",
+                        help="a quick run on the bundled sample (checks that the "
+                             "script works; its numbers mean nothing)")
+
+
+def twlaw_or_sample(args):
+    """The twlaw folder to measure: the shared corpus, or the bundled sample
+    with --smoke."""
+    if getattr(args, "smoke", False):
+        return SAMPLE_TWLAW
+    require_shared()
+    return TWLAW

@@ -139,6 +139,13 @@ def test_bad_input_exits_2(runner, collection, tmp_path, queries, qrels, message
     assert isinstance(result.exception, SystemExit)
 
 
+def test_run_out_in_a_missing_folder_exits_2(runner, collection, tmp_path):
+    out = tmp_path / "nope" / "run.txt"
+    result = runner.invoke(cli, args(collection, "--run-out", str(out)))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {out}: cannot write the run")
+
+
 def test_library_raises_zhen_error(tmp_path):
     (tmp_path / "q.tsv").write_text("", encoding="utf-8")
     with pytest.raises(EvaluationInputError, match="no queries"):

@@ -132,7 +132,7 @@ def test_bulk_indexes_the_sample_corpus(sample_cluster_index):
 @pytest.mark.parametrize("loose", [False, True])
 def test_same_matches_as_whoosh(sample_cluster_index, sample_index, loose):
     client, alias, _, _ = sample_cluster_index
-    searcher = Searcher(sample_index).searcher()
+    searcher = Searcher(sample_index).whoosh_searcher()
     whoosh, dsl = Compiler(), DslCompiler()
     for text in QUERIES:
         tree = parse(text)

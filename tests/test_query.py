@@ -50,6 +50,7 @@ def test_clean_folds_quotes_brackets_and_control_characters():
     ("date:..2020", Filter("date", DateRange(None, datetime(2020, 12, 31, 23, 59, 59)))),
     ("http://x.com/a?b=1", Term("http://x.com/a?b=1")),  # a pasted URL is a word
     ("“WTO”", Phrase("WTO")),
+    ("flow - 1952 tests", And((Term("flow"), Term("1952"), Term("tests")))),  # a dash alone
 ])
 def test_parse(text, tree):
     assert parse(text) == tree
@@ -58,6 +59,7 @@ def test_parse(text, tree):
 @pytest.mark.parametrize("text, message", [
     ("", "the query is empty"),
     ("   \x00 ", "the query is empty"),
+    (" - ", "the query is empty"),
     ('"abc', "unbalanced quote: the phrase at column 1 is not closed"),
     ('""', "empty phrase at column 1"),
     ("a OR", "'OR' at column 3 needs a word after it"),

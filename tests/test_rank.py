@@ -66,7 +66,7 @@ def test_question_matches_the_same_documents_in_date_order(searcher):
 
 def test_postings_arrays_match_whoosh(searcher):
     """The block reader gives what Whoosh's own matcher gives."""
-    whoosh = searcher.searcher()
+    whoosh = searcher.whoosh_searcher()
     for field, term in [("body_x", "中华"), ("body", "中华人民共和国"), ("body_x", "国")]:
         docs, freqs = postings.term_postings(whoosh, (field,), term)
         expected = {}

@@ -216,7 +216,7 @@ def test_total_counts_every_match_in_either_sort(small_index, query, sort):
     from zhen.compiler import Compiler
     from zhen.query import parse
     searcher = Searcher(small_index)
-    matching = set(searcher.searcher().docs_for_query(Compiler().compile(parse(query))))
+    matching = set(searcher.whoosh_searcher().docs_for_query(Compiler().compile(parse(query))))
     result = searcher.search(query, limit=2, sort=sort)
     pages = [searcher.search(query, limit=2, page=p, sort=sort).hits
              for p in range(1, result.pages + 1)]

@@ -31,7 +31,7 @@ def _vocabulary(searcher, rng, count):
     """Words to query: jieba words of the word field with a spread of
     document frequencies, deterministic for a seed."""
     terms = [t.decode() if isinstance(t, bytes) else t
-             for t in searcher.searcher().lexicon("title")]
+             for t in searcher.whoosh_searcher().lexicon("title")]
     terms = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", t)]
     rng.shuffle(terms)
     return terms[:count]
@@ -66,7 +66,7 @@ def _whoosh_count(searcher, query):
     """Whoosh's own unscored count of the compiled query (the matching
     documents, without any scored collector)."""
     tree = parse(query)
-    whoosh = searcher.searcher()
+    whoosh = searcher.whoosh_searcher()
     compiled = Compiler().compile(tree)
     count = len(set(whoosh.docs_for_query(compiled)))
     if count == 0:  # the engine relaxes a plain multi-word query
@@ -101,7 +101,7 @@ def brute_force(texts, word):
 
 
 def _chinese_texts(searcher):
-    whoosh = searcher.searcher()
+    whoosh = searcher.whoosh_searcher()
     return {f["id"]: normalize((f["record"].get("title") or "") + "\n" +
                                (f["record"].get("resulting_text") or "")).text
             for f in whoosh.all_stored_fields()}

@@ -22,7 +22,8 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
     from zhen.store import IndexStore
 
     from .helpers import write_record
-    write_record(tmp_path / "c" / "b", "doc", title="标题", translated_title="Title")
+    for n in range(5):  # a term in more documents than are inlined
+        write_record(tmp_path / "c" / "b", f"doc{n}", title="标题", translated_title="Title")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     ix = IndexStore(tmp_path / "ix").open()
     segment = ix._segments()[0]
@@ -32,9 +33,14 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
     scratch = FileStorage(str(tmp_path / "scratch")).create()  # a field
     writer = W3FieldWriter(ZhenCodec(), scratch,     # writer makes files
                            whoosh3.W3Segment(ZhenCodec(), "MAIN"))
-    found = {"W3FieldWriter": writer, "W3PerDocReader": reader,
-             "fixed-width column reader": column}
-    absent = [f"{owner}.{name}" for owner, names in
-              whoosh_internals.REQUIRED_ATTRIBUTES.items() if owner in found
-              for name in names if not hasattr(found[owner], name)]
+    with ix.reader() as segment_reader:
+        matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
+        found = {"W3FieldWriter": writer, "W3PerDocReader": reader,
+                 "fixed-width column reader": column, "SegmentReader": segment_reader,
+                 "W3LeafMatcher": matcher}
+        assert isinstance(matcher, whoosh3.W3LeafMatcher)
+        assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [5]
+        absent = [f"{owner}.{name}" for owner, names in
+                  whoosh_internals.REQUIRED_ATTRIBUTES.items() if owner in found
+                  for name in names if not hasattr(found[owner], name)]
     assert not absent, f"Whoosh objects lack attributes zhen reads: {absent}"

@@ -46,15 +46,18 @@ _RUNS = re.compile(
     % (HAN_RANGES, HAN_RANGES))
 HAN_RUN = re.compile(r"[%s]+" % HAN_RANGES)
 ENGLISH_STOP_WORDS = frozenset(STOP_WORDS)
-# Query text with more Han characters than this (in one word, or in runs split
-# by punctuation) reads as a sentence, e.g. a question, not one word: it is
-# searched and highlighted by its words, none of them required.
-SENTENCE_CHARS = 8
+# A query reads as a question, not keywords, when it has more plain words than
+# QUESTION_WORDS, or a word with more Han characters than QUESTION_HAN_CHARS (in
+# one run, or in runs split by punctuation): it is then searched, ranked and
+# highlighted by its words, none of them required.
+QUESTION_WORDS = 4
+QUESTION_HAN_CHARS = 8
 
 
-def is_sentence(han_runs):
-    """Whether these Han runs of one query word read as a sentence."""
-    return sum(map(len, han_runs)) > SENTENCE_CHARS
+def reads_as_question(han_runs):
+    """Whether these Han runs of one query word read as a question (a
+    sentence), not a word to find as written."""
+    return sum(map(len, han_runs)) > QUESTION_HAN_CHARS
 
 
 def userdict_fingerprint(path):
@@ -98,7 +101,7 @@ def _stemmer():
 
 # English word -> its index term (stem, or _STOP), filled as words are met
 # (bounded; words repeat a lot, so most are looked up, not stemmed).
-_WORD_TERMS = {}
+_WORD_TERMS: dict[str, object] = {}
 _STOP = object()
 
 

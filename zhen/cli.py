@@ -53,7 +53,8 @@ def reported():
 def open_searcher(index):
     """A searcher on the index (a folder or a cluster URL) the options or
     the environment name."""
-    return open_index_searcher(settings.get("index", index), settings.get("userdict"))
+    return open_index_searcher(settings.get("index", index), settings.get("userdict"),
+                               settings.field_weights(), settings.get("weight_recall"))
 
 
 def echo_json(data):
@@ -206,7 +207,8 @@ def search(query, index, limit, page, sort, as_json):
     """
     query = " ".join(query)  # words may come unquoted, '-draft' included
     with reported(), closing(open_searcher(index)) as searcher:
-        result = searcher.search(query, page=page, limit=limit, sort=sort)
+        result = searcher.search(query, page=page, limit=settings.get("limit", limit),
+                                 sort=sort)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -280,10 +282,10 @@ def eval_command(queries, qrels, index, limit, run_out, as_json):
     with reported(), closing(open_searcher(index)) as searcher:
         try:
             result = evaluate_files(searcher, queries, qrels, limit=limit)
+            if run_out:
+                write_run(result.run, run_out)
         except EvaluationInputError as error:  # a usage error, as in click
             raise ZhenClickError(error, 2) from None
-    if run_out:
-        write_run(result.run, run_out)
     if as_json:
         echo_json(result.to_dict())
         return

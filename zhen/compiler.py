@@ -14,21 +14,24 @@ included.
 from dataclasses import dataclass
 from datetime import datetime
 
-from whoosh import matching
 from whoosh import query as wq
-from whoosh.util import make_binary_tree
 
-from . import settings
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, english_term, han_bigrams,
-                       han_words, is_sentence, script_runs, stem)
+from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, QUESTION_WORDS, english_term,
+                       han_bigrams, han_words, ranking_term, reads_as_question,
+                       script_runs)
 from .normalize import normalize, normalize_query
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
-from .rank import views
+from .rank import MATCHING, views
+from .whoosh_internals import UnionOr
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
 
 COORDINATION_BONUS = 1000.0
-# More plain words than this make a question: any word may match, BM25 ranks.
-QUESTION_WORDS = 4
+# Ranking weight per logical text field (settings weight_title, weight_summary,
+# weight_body), chosen on STARD and Cranfield (bench/RESULTS.md), and of a
+# Chinese field's character view relative to its words (weight_recall).
+DEFAULT_WEIGHTS = {"title": 1.2, "title_en": 1.2, "summary_en": 1.1,
+                   "body": 1.0, "body_en": 1.0}
+RECALL_WEIGHT = 0.5
 QUESTION_MARKS = ("?", "？")
 SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
                 "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
@@ -39,18 +42,18 @@ class Compiler:
 
     def __init__(self, userdict=None, weights=None, recall_weight=None):
         self.userdict = userdict
-        self.weights = weights or settings.field_weights()
-        self.recall = settings.get("weight_recall", recall_weight)
+        self.weights = weights or DEFAULT_WEIGHTS
+        self.recall = RECALL_WEIGHT if recall_weight is None else recall_weight
 
     def question(self, question):
         """Any of a question's terms, with its filters and exclusions."""
-        groups = [g for gs in views(question.text, self.userdict, question.scope).values()
-                  for g in gs]
-        query = _Or([wq.Term(f, t) for g in groups for f in g.fields for t in g.terms])
+        found = views(question.text, self.userdict, question.scope)
+        groups = [g for name in MATCHING for g in found[name]]
+        query = UnionOr([wq.Term(f, t) for g in groups for f in g.fields for t in g.terms])
         if question.filters:
             query = wq.And([query, *question.filters])
         if question.negatives:
-            query = wq.AndNot(query, _Or(list(question.negatives)))
+            query = wq.AndNot(query, UnionOr(list(question.negatives)))
         return query
 
     def compile(self, node, loose=False):
@@ -71,7 +74,7 @@ class Compiler:
         if isinstance(node, Not):
             return wq.AndNot(wq.Every(), self.compile(node.child))
         if isinstance(node, Or):
-            return _Or([self.compile(c, loose) for c in node.children])
+            return UnionOr([self.compile(c, loose) for c in node.children])
         return self._join(node.children, loose)
 
     def _join(self, children, loose):
@@ -82,16 +85,16 @@ class Compiler:
         negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
         if len(words) > QUESTION_WORDS:
             # A question, not keywords: rank by BM25 over any of its words.
-            positives = [_Or([self.compile(c, loose=True)
+            positives = [UnionOr([self.compile(c, loose=True)
                               for c in _without_stop_words(words, _term_word)])]
         elif loose and len(words) > 1:
-            positives = [_Or([_coordinated(self.compile(c, loose))
+            positives = [UnionOr([_coordinated(self.compile(c, loose))
                               for c in _without_stop_words(words, _term_word)])]
         else:
             positives = [self.compile(c, loose) for c in words]
         required = positives + filters or [wq.Every()]
         query = required[0] if len(required) == 1 else wq.And(required)
-        return wq.AndNot(query, _Or(negatives)) if negatives else query
+        return wq.AndNot(query, UnionOr(negatives)) if negatives else query
 
     def term(self, text, scope, loose=False):
         runs = _query_runs(text)
@@ -100,11 +103,11 @@ class Compiler:
         fields = SCOPE_FIELDS[scope]
         if len(runs) > 1 and all(kind != "han" for kind, _ in runs):
             return self._phrase_on(fields, [word for _, word in runs])
-        if loose or is_sentence(run for kind, run in runs if kind == "han"):
+        if loose or reads_as_question(run for kind, run in runs if kind == "han"):
             # A question or a loose match: every word counts, none is required,
             # and English stop words (which English fields keep for phrases)
             # would only add noise to the ranking.
-            return _Or([self._sentence(run, _chinese_only(fields)) if kind == "han"
+            return UnionOr([self._sentence(run, _chinese_only(fields)) if kind == "han"
                         else self._latin_word(run, fields, kind == "word")
                         for kind, run in _without_stop_words(runs, _run_word)])
         parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
@@ -114,14 +117,14 @@ class Compiler:
 
     def _han_word(self, run, fields):
         grams = han_bigrams(run)
-        required = _Or([_phrase_or_term(recall_field(f), grams,
+        required = UnionOr([_phrase_or_term(recall_field(f), grams,
                                           self.weights[f] * self._recall(f))
                           for f in fields])
         chinese = [f for f in fields if f in CHINESE_FIELDS]
         if not chinese:
             return required
         words = [w for w, _, _ in han_words(run, self.userdict)]
-        bonus = _Or([_all_terms(f, words, self.weights[f]) for f in chinese])
+        bonus = UnionOr([_all_terms(f, words, self.weights[f]) for f in chinese])
         return wq.AndMaybe(required, bonus)
 
     def _recall(self, field):
@@ -133,21 +136,20 @@ class Compiler:
         """A long Han stretch, e.g. a question: any of its words, ranked."""
         words = [w for w, _, _ in han_words(run, self.userdict)]
         picked = [w for w in words if len(w) > 1] or words
-        return _Or([self._han_word(w, fields) for w in dict.fromkeys(picked)])
+        return UnionOr([self._han_word(w, fields) for w in dict.fromkeys(picked)])
 
     def _latin_word(self, word, fields, is_word):
         clauses = []
-        stemmed = is_word and word not in ENGLISH_STOP_WORDS
+        ranked = ranking_term(word) if is_word else None  # None: a stop word
         for f in fields:
             if f in ENGLISH_FIELDS:
                 clauses.append(wq.Term(f, english_term(word), boost=self.weights[f]))
                 continue
-            if stemmed:  # the stem matches wherever the exact word does
-                term = stem(word) if word.isalpha() else word
-                clauses.append(wq.Term(f, term, boost=self.weights[f]))
+            if ranked:  # the stem matches wherever the exact word does
+                clauses.append(wq.Term(f, ranked, boost=self.weights[f]))
             clauses.append(wq.Term(recall_field(f), word,
                                    boost=self.weights[f] * self.recall))
-        return _Or(clauses)
+        return UnionOr(clauses)
 
     def phrase(self, text, scope):
         runs = _query_runs(text)
@@ -167,7 +169,7 @@ class Compiler:
         return self._phrase_on(fields, words)
 
     def _phrase_on(self, fields, words):
-        return _Or([_phrase_or_term(recall_field(f), _field_terms(f, words),
+        return UnionOr([_phrase_or_term(recall_field(f), _field_terms(f, words),
                                       self.weights[f])
                       for f in fields])
 
@@ -211,7 +213,7 @@ def question_of(compiler, tree):
     if not leaves or len({leaf.scope for leaf in leaves}) != 1:
         return None
     words = [leaf for leaf in leaves if isinstance(leaf, Term)]
-    if not (len(leaves) > QUESTION_WORDS or any(map(_is_sentence, words))
+    if not (len(leaves) > QUESTION_WORDS or any(map(_reads_as_question, words))
             or leaves[-1].text.rstrip().endswith(QUESTION_MARKS)):
         return None
     return Question(text=" ".join(leaf.text for leaf in leaves), scope=leaves[0].scope,
@@ -221,8 +223,8 @@ def question_of(compiler, tree):
                                     if isinstance(c, Not)))
 
 
-def _is_sentence(word):
-    return is_sentence(run for kind, run in _query_runs(word.text) if kind == "han")
+def _reads_as_question(word):
+    return reads_as_question(run for kind, run in _query_runs(word.text) if kind == "han")
 
 
 def _plain_leaves(nodes):
@@ -241,25 +243,6 @@ def _plain_leaves(nodes):
         else:
             return None
     return leaves
-
-
-class _Or(wq.Or):
-    """Whoosh's OR as a plain tree of union matchers over the clauses that
-    match anything in a segment.
-
-    Whoosh's automatic choice for small segments preloads an array of 2,048
-    scores per OR and per segment, and its tree builder first looks up every
-    clause's size to balance the tree; both cost more than the whole match
-    of a short keyword query, on indexes with several segments.
-    """
-
-    def _matcher(self, subs, searcher, context):
-        matchers = [q.matcher(searcher, context) for q in subs]
-        matchers = [m for m in matchers if m.is_active()]
-        if not matchers:
-            return matching.NullMatcher()
-        tree = make_binary_tree(matching.UnionMatcher, matchers)
-        return matching.WrappingMatcher(tree, self.boost) if self.boost != 1.0 else tree
 
 
 def _query_runs(text):

@@ -257,11 +257,17 @@ class CorpusReader:
         if text is None:
             return
         batch = path.stem
+        lines = 0
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
+                lines += 1
                 doc = self._jsonl_document(path, batch, number, line)
                 if doc is not None:
                     yield doc
+        if not lines:
+            self.problems.append(Problem(str(path), None,
+                                         "no records: the JSON Lines file is empty",
+                                         "warning"))
 
     def _jsonl_document(self, path, batch, number, line):
         where = str(path)

@@ -135,7 +135,7 @@ def score(run, qrels):
 def run_queries(searcher, queries, limit=100):
     """``({qid: [(docid, score)]}, [ms per query])`` for ``queries`` run
     through ``searcher.search`` (a refused query finds nothing)."""
-    searcher.searcher()  # open the index before the clock starts
+    searcher.version()  # open the index before the clock starts
     run, times = {}, []
     for qid, text in queries.items():
         started = time.perf_counter()
@@ -177,7 +177,11 @@ def timing_summary(times):
 def write_run(run, path, tag=RUN_TAG):
     """Write ``run`` (``{qid: [(docid, score)]}``) as a TREC run file:
     ``qid Q0 docid rank score tag``, ranks from 1."""
-    with open(path, "w", encoding="utf-8") as out:
-        for qid, hits in run.items():
-            for rank, (docid, hit_score) in enumerate(hits, 1):
-                out.write(f"{qid} Q0 {docid} {rank} {hit_score:.4f} {tag}\n")
+    lines = [f"{qid} Q0 {docid} {rank} {hit_score:.4f} {tag}\n"
+             for qid, hits in run.items()
+             for rank, (docid, hit_score) in enumerate(hits, 1)]
+    try:
+        Path(path).write_text("".join(lines), encoding="utf-8")
+    except OSError as error:
+        raise EvaluationInputError(f"{path}: cannot write the run ({error.strerror})",
+                                   hint="give a file in a folder that exists") from None

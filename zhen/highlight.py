@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from .analysis import HAN_RANGES, HAN_RUN, han_words, is_sentence, ranking_term, script_runs
+from .analysis import HAN_RANGES, HAN_RUN, han_words, reads_as_question, ranking_term, script_runs
 from .normalize import FULL_WIDTH, normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
@@ -34,7 +34,7 @@ class Needles:
         for text in texts:
             norm = normalize(text).text
             runs = HAN_RUN.findall(norm)
-            if not is_sentence(runs):
+            if not reads_as_question(runs):
                 han.update(runs)
             else:
                 han.update(w for run in runs for w, _, _ in han_words(run, userdict)

@@ -16,6 +16,7 @@ runs on disk).
 import contextlib
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -65,9 +66,11 @@ class IndexReport:
         return data
 
 
-def update_index(paths, index, rebuild=False, prune=False, jobs=None,
-                 commit_every=COMMIT_EVERY, userdict=None, wait=False, progress=None,
-                 max_field_chars=MAX_FIELD_CHARS):
+def update_index(paths: Iterable[str | os.PathLike], index: str | os.PathLike,
+                 rebuild: bool = False, prune: bool = False, jobs: int | None = None,
+                 commit_every: int = COMMIT_EVERY, userdict: str | None = None,
+                 wait: bool = False, progress: Callable[[], None] | None = None,
+                 max_field_chars: int = MAX_FIELD_CHARS) -> IndexReport:
     """Index ``paths`` into the index directory ``index``; returns an
     :class:`IndexReport`. ``jobs`` defaults to the number of CPUs.
 

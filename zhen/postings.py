@@ -22,9 +22,11 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from .whoosh_internals import length_table, posting_blocks, term_matcher
+
 _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 # Per open Whoosh searcher: (fields) -> lengths, "live" -> not-deleted mask.
-_CACHE = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Postings most recently read, by (the searcher's segments, fields, boosts,
 # term): segments never change once written, so an entry stays right for as
 # long as they live. Bounded by the postings held (8 bytes each).
@@ -131,8 +133,7 @@ def _segment_postings(reader, field, term):
     if info.is_inlined():
         ids, weights, _ = info.inlined_postings()
         return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-    text = reader._text_to_bytes(field, term)
-    matcher = reader._terms.matcher(field, text, reader.schema[field].format)
+    matcher = term_matcher(reader, field, term)
     if isinstance(matcher, W3LeafMatcher):
         return _blocks(matcher)
     return _generic(matcher)
@@ -151,10 +152,7 @@ def _segment_char_postings(reader, field, char):
 def _blocks(matcher):
     """Every posting of a W3 leaf matcher, a whole block at a time."""
     ids, weights = [], []
-    while True:
-        matcher._read_data()
-        block_ids, block_weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
+    for block_ids, block_weights, count in posting_blocks(matcher):
         ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
         if block_weights is None:
             weights.append(np.ones(count))
@@ -162,9 +160,6 @@ def _blocks(matcher):
             weights.append(np.full(count, block_weights))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float64))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
     return np.concatenate(ids), np.concatenate(weights)
 
 
@@ -197,10 +192,9 @@ def group_lengths(searcher, fields, boosts=None):
 
 def _segment_lengths(reader, field):
     count = reader.doc_count_all()
-    perdoc = getattr(reader, "_perdoc", None)
-    table = getattr(perdoc, "_length_table", None)
+    table = length_table(reader, field)
     if table is not None:  # zhen's codec: the whole column at once
-        raw = np.frombuffer(table(field), dtype=np.uint8)[:count]
+        raw = np.frombuffer(table, dtype=np.uint8)[:count]
         return _BYTE_LENGTHS[raw] if len(raw) == count else np.zeros(count)
     return np.array([reader.doc_field_length(n, field) or 0 for n in range(count)],
                     dtype=np.float64)

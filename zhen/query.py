@@ -78,13 +78,17 @@ class DateRange:
     end: datetime | None  # inclusive upper bound
 
 
-def clean(text):
+# Any node of a parsed query.
+Node = Term | Phrase | Filter | Not | And | Or
+
+
+def clean(text: str) -> str:
     """Query text as the parser reads it: typographic quotes, full-width
     brackets and colons as their ASCII forms, control characters as spaces."""
     return _CONTROL.sub(" ", text.translate(_QUOTES))
 
 
-def parse(text):
+def parse(text: str) -> Node:
     """Parse query text into a tree; raise QueryError when it is malformed."""
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(text):,} characters long; "
@@ -119,7 +123,9 @@ def _tokens(text):
         if match.lastgroup:
             tokens.append((match.lastgroup, match.group(), pos + 1))
         pos = match.end()
-    return _attach_prefixes(tokens)
+    # A dash on its own ("Cranfield - 1952", "第一章 - 总则") is punctuation,
+    # not an exclusion without a word.
+    return [t for t in _attach_prefixes(tokens) if t[:2] != ("word", "-")]
 
 
 def _attach_prefixes(tokens):
@@ -228,9 +234,9 @@ class _Parser:
                 match.group(1).lower() in FIELDS or match.group(2)):
             # field:value; a pasted URL (http://...) is a word, not a field
             return _field_term(match.group(1), match.group(2), col)
-        if value in ("-", "NOT"):
+        if value == "NOT":
             raise QueryError(f"'{value}' at column {col} needs a word after it",
-                             hint="write: 商务部 -通知", position=col)
+                             hint="write: 商务部 NOT 通知", position=col)
         return Term(value)
 
     def _group(self, col):

@@ -1,18 +1,21 @@
-"""Question ranking: BM25 over two views of a question, fused.
+"""Question ranking: BM25 over three views of a question, fused.
 
 A question ("环境保护公益诉讼应当提交哪些材料？", "what problems of heat
 conduction in composite slabs have been solved") is not a list of required
 keywords: any of its words may match, and how well a document answers it is
 a matter of ranking. Measured on STARD and Cranfield (``bench/RESULTS.md``),
-Chinese questions rank best when two views are scored separately and then
-fused: Han character bigrams (robust to jieba's segmentation of informal
-questions) and jieba words (precise when the segmentation is right).
+questions rank best when views are scored separately and then fused: Han
+character bigrams (robust to jieba's segmentation of informal questions),
+jieba words and English stems (precise when the segmentation is right), and
+the question's rarer single characters (partial matches: 转借 and 贷款).
 
-Each view is scored by BM25 term at a time over Whoosh's postings into one
-numpy array per view (a document's fields of one language are one text, as
-if concatenated); each view is divided by its best score, and the weighted
-sum ranks. Every query term counts once, whatever its frequency in the
-question, and function words are left out (:mod:`zhen.stopwords`).
+Each view is scored by BM25 term at a time over Whoosh's postings
+(:mod:`zhen.postings`) into one numpy array per view (a document's fields of
+one language are one text, BM25F); each view is divided by its best score,
+and the weighted sum ranks. Every query term counts once, whatever its
+frequency in the question, and function words are left out
+(:mod:`zhen.stopwords`). A question matches the documents with any of its
+bigrams or words; characters only rank them.
 """
 
 from dataclasses import dataclass
@@ -35,6 +38,9 @@ TITLE_FIELDS = ("title", "title_x", "title_en")
 COMMON_CHAR = 0.05
 # View weights, after each view is divided by its maximum (bench/RESULTS.md).
 WEIGHTS = {"grams": 0.55, "words": 0.3, "chars": 0.15}
+# The views whose terms decide what a question matches (what
+# :meth:`zhen.compiler.Compiler.question` compiles); characters only rank.
+MATCHING = ("grams", "words")
 SCOPES = {None: CHINESE_FIELDS + ENGLISH_FIELDS, "title": ("title", "title_en"),
           "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
 
@@ -102,16 +108,19 @@ def fused_scores(searcher, question_views, weights=None):
     its best, weighted and added (0 where nothing matched)."""
     weights = weights or WEIGHTS
     fused = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+    matched = np.zeros(len(fused), dtype=bool)
     for name, groups in question_views.items():
         if not weights.get(name):
             continue
         view = np.zeros_like(fused)
         for group in groups:
             bm25(searcher, group, view)
+        if name in MATCHING:
+            matched |= view > 0
         best = view.max() if len(view) else 0.0
         if best > 0:
             fused += weights.get(name, 0.0) * view / best
-    return fused
+    return np.where(matched, fused, 0.0)
 
 
 def bm25(searcher, group, out):

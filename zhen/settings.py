@@ -10,8 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .compiler import DEFAULT_WEIGHTS, RECALL_WEIGHT
 from .indexer import COMMIT_EVERY
 from .records import MAX_FIELD_CHARS
+from .results import DEFAULT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ _LIST = [
     Setting("commit_every", COMMIT_EVERY,
             "Documents per committed chunk; a crash loses at most one chunk.",
             int),
-    Setting("limit", 10, "Hits per page.", int),
+    Setting("limit", DEFAULT_LIMIT, "Hits per page.", int),
     Setting("host", "127.0.0.1", "Address the web server listens on.", str),
     Setting("port", 8000, "Port the web server listens on.", int),
     Setting("result_cache", 256,
@@ -63,11 +65,13 @@ _LIST = [
             "requests (0: none).", int),
     Setting("max_field_chars", MAX_FIELD_CHARS,
             "Largest value a record field may hold, in characters.", int),
-    Setting("weight_title", 1.2, "Ranking weight of title fields.", float),
-    Setting("weight_summary", 1.1, "Ranking weight of the English summary.",
+    Setting("weight_title", DEFAULT_WEIGHTS["title"], "Ranking weight of title fields.",
             float),
-    Setting("weight_body", 1.0, "Ranking weight of body fields.", float),
-    Setting("weight_recall", 0.5,
+    Setting("weight_summary", DEFAULT_WEIGHTS["summary_en"],
+            "Ranking weight of the English summary.", float),
+    Setting("weight_body", DEFAULT_WEIGHTS["body"], "Ranking weight of body fields.",
+            float),
+    Setting("weight_recall", RECALL_WEIGHT,
             "Weight of the character-gram recall fields relative to words.",
             float),
 ]
@@ -81,7 +85,8 @@ def get(name, value=None):
 
 
 def field_weights():
-    """Ranking weight per logical text field, from the weight settings."""
+    """Ranking weight per logical text field, from the weight settings
+    (for the front ends to give :class:`zhen.search.Searcher`)."""
     return {
         "title": get("weight_title"),
         "title_en": get("weight_title"),

@@ -14,7 +14,9 @@ private name that the installed Whoosh no longer has.
 * :class:`UnionOr`: OR as a plain union tree (overrides ``_matcher``);
 * :class:`ResilientMpWriter`: a multi-process writer that survives a dead
   worker (overrides ``_enqueue``, ``_commit``, uses ``tasks``);
-* :func:`segment_count` (``FileIndex._segments``).
+* :func:`segment_count` (``FileIndex._segments``);
+* for the question ranker (:mod:`zhen.postings`): a term's raw matcher, its
+  posting blocks whole, a segment's length table.
 """
 
 import queue
@@ -24,6 +26,7 @@ from whoosh import query as wq
 from whoosh.codec import whoosh3
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter
+from whoosh.reading import SegmentReader
 from whoosh.util import make_binary_tree
 from whoosh.util.numeric import byte_to_length
 
@@ -40,6 +43,9 @@ REQUIRED = [
     (MpWriter, "_commit"),
     (MpWriter, "_new_task"),
     (FileIndex, "_segments"),
+    (SegmentReader, "_text_to_bytes"),
+    (whoosh3.W3LeafMatcher, "_read_data"),
+    (whoosh3.W3LeafMatcher, "_goto"),
 ]
 # Instance attributes, checked on real objects by the test.
 REQUIRED_ATTRIBUTES = {
@@ -48,6 +54,8 @@ REQUIRED_ATTRIBUTES = {
     "fixed-width column reader": ("_count", "_dbfile", "_basepos"),
     "TopCollector": ("minscore",),
     "MpWriter": ("tasks", "jobqueue", "resultqueue"),
+    "SegmentReader": ("_terms", "_perdoc"),
+    "W3LeafMatcher": ("_data", "_blocklength", "_lastblock", "_nextoffset"),
 }
 _BYTE_LENGTHS = tuple(byte_to_length(b) for b in range(256))
 
@@ -146,6 +154,33 @@ class UnionOr(wq.Or):
             return matching.NullMatcher()
         tree = make_binary_tree(matching.UnionMatcher, matchers)
         return matching.WrappingMatcher(tree, self.boost) if self.boost != 1.0 else tree
+
+
+def term_matcher(reader, field, term):
+    """A segment reader's raw matcher for one term (no scorer)."""
+    text = reader._text_to_bytes(field, term)
+    return reader._terms.matcher(field, text, reader.schema[field].format)
+
+
+def posting_blocks(matcher):
+    """(delta-coded ids, weights, count) of each block of a W3 leaf matcher,
+    a whole block at a time (its public interface gives one posting per
+    call, through several Python calls each)."""
+    while True:
+        matcher._read_data()
+        yield matcher._data[0], matcher._data[1], matcher._blocklength
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+def length_table(reader, field):
+    """A segment's one-byte field lengths of every document as bytes, when
+    it is read through zhen's codec (:class:`LengthTableReader`); else None."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, LengthTableReader):
+        return None
+    return perdoc._length_table(field)
 
 
 def segment_count(ix):

@@ -18,11 +18,12 @@ import multiprocessing
 import os
 import signal
 import sys
+from typing import Any
 
 from .whoosh_internals import ResilientMpWriter
 
 _PR_SET_PDEATHSIG = 1
-_state = {"active": False, "parent": None, "handles": []}
+_state: dict[str, Any] = {"active": False, "parent": None, "handles": []}
 
 
 def _die_with_parent():

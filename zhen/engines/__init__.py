@@ -27,13 +27,14 @@ def _cluster():
     return indexer, searcher
 
 
-def open_searcher(index, userdict=None):
+def open_searcher(index, userdict=None, weights=None, recall_weight=None):
     """A searcher (``search``, ``document``, ``version``, ``close``) on the
-    index at ``index``, a folder or a cluster URL."""
+    index at ``index``, a folder or a cluster URL; ``weights`` and
+    ``recall_weight`` as :class:`zhen.compiler.Compiler` takes them."""
     if is_cluster_index(index):
-        return _cluster()[1].ClusterSearcher(str(index), userdict)
+        return _cluster()[1].ClusterSearcher(str(index), userdict, weights, recall_weight)
     from ..search import Searcher
-    return Searcher(index, userdict)
+    return Searcher(index, userdict, weights, recall_weight)
 
 
 def update_index(paths, index, shards=None, replicas=None, **options):

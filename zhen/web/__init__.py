@@ -41,6 +41,8 @@ def create_app(test_config=None):
         INDEX=settings.get("index"),
         USERDICT=settings.get("userdict"),
         LIMIT=settings.get("limit"),
+        WEIGHTS=settings.field_weights(),
+        WEIGHT_RECALL=settings.get("weight_recall"),
         API_MAX_LIMIT=API_MAX_LIMIT,
         RESULT_CACHE=settings.get("result_cache"),
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
@@ -86,5 +88,6 @@ def get_searcher(app):
     shared across threads); it follows index updates by itself."""
     local = app.extensions["zhen_searchers"]
     if getattr(local, "searcher", None) is None:
-        local.searcher = open_searcher(app.config["INDEX"], app.config["USERDICT"])
+        local.searcher = open_searcher(app.config["INDEX"], app.config["USERDICT"],
+                                       app.config["WEIGHTS"], app.config["WEIGHT_RECALL"])
     return local.searcher

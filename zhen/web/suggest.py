@@ -8,11 +8,12 @@ then a scan of a list of short strings.
 """
 
 import threading
+from typing import Any
 
 from ..search import Searcher
 from ..normalize import normalize_query
 
-_CACHE = {"key": None, "titles": []}
+_CACHE: dict[str, Any] = {"key": None, "titles": []}
 _LOCK = threading.Lock()
 
 
@@ -43,7 +44,7 @@ def _titles(searcher):
     reads (the same for every thread's Searcher of one index)."""
     if not isinstance(searcher, Searcher):  # a cluster: no title list yet
         return []
-    reader = searcher.searcher().reader()
+    reader = searcher.whoosh_searcher().reader()
     key = (str(searcher.store.require_current()), reader.generation(),
            reader.doc_count_all())
     with _LOCK:

@@ -34,7 +34,7 @@ from .mapping import KEYWORD_FIELDS
 # Lucene's whitespace tokenizer cuts longer tokens into pieces of 255 UTF-16
 # units; a term query on such a term must be analysed the same way.
 MAX_TOKEN_UNITS = 255
-MATCH_NONE = {"match_none": {}}
+MATCH_NONE: dict[str, dict] = {"match_none": {}}
 
 
 class DslCompiler:

@@ -24,14 +24,17 @@ order in steps of 10,000 ids (no stored context; cost grows with the page).
 import time
 from datetime import datetime
 
-from ... import settings
 from ...compiler import question_of
 from ...errors import DocumentNotFoundError, IndexMissingError, QueryError
 from ...facets import FACETS
 from ...highlight import Needles
 from ...query import parse, positive_leaves
 from ...rank import QuestionHit
-from ...search import SearchResult, _check_paging, _hit, _message, _relaxable
+from ...results import DEFAULT_LIMIT, SearchResult
+from ...results import check_paging as _check_paging
+from ...results import relaxable as _relaxable
+from ...results import result_message as _message
+from ...search import _hit
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
 from .indexer import check_settings
@@ -46,20 +49,19 @@ SOURCE = ["id", "batch", "date", "record"]
 class ClusterSearcher:
     """Query facade over the index an alias names on a cluster."""
 
-    def __init__(self, url, userdict=None):
+    def __init__(self, url, userdict=None, weights=None, recall_weight=None):
         self.url = url
-        self.userdict = settings.get("userdict", userdict)
+        self.userdict = userdict
         self.target, self.client, _ = connect(url, check=False)
-        self.compiler = DslCompiler(self.userdict)
+        self.compiler = DslCompiler(self.userdict, weights, recall_weight)
         self._checked = set()  # concrete indexes whose fingerprint matched
 
     def close(self):
         self.client.close()
 
-    def search(self, text, page=1, limit=None, sort="relevance"):
+    def search(self, text, page=1, limit=DEFAULT_LIMIT, sort="relevance"):
         """One page of results for ``text``, as :meth:`zhen.search.Searcher.search`."""
         started = time.perf_counter()
-        limit = settings.get("limit", limit)
         _check_paging(page, limit, sort)
         tree = parse(text)
         response, relaxed = self._run(tree, page, limit, sort)
