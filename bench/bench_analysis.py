@@ -10,10 +10,17 @@ stop words of English fields; the baseline produces its single view.
 
 import argparse
 import datetime
-import sys
-from pathlib import Path
 
-from common import (CHINESE_KEYS, ENGLISH_KEYS, add_smoke_option, baseline_analyzers, load_docs, text_bytes, timed, twlaw_or_sample)
+from common import (
+    CHINESE_KEYS,
+    ENGLISH_KEYS,
+    add_smoke_option,
+    baseline_analyzers,
+    load_docs,
+    text_bytes,
+    timed,
+    twlaw_or_sample,
+)
 
 
 def run_analyzers(docs, plan):
@@ -36,20 +43,24 @@ def main():
     args = parser.parse_args()
     root = twlaw_or_sample(args)
     from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer, segmenter
+
     segmenter()  # dictionary load is not part of the throughput
     docs = load_docs([root], 40 if args.smoke else args.docs)
     mb = text_bytes(docs) / 1e6
     zh, en = baseline_analyzers()
-    base_s, base_tokens = timed(run_analyzers, docs,
-                                [(CHINESE_KEYS, [zh]), (ENGLISH_KEYS, [en])])
-    zhen_s, zhen_tokens = timed(run_analyzers, docs,
-                                [(CHINESE_KEYS, [WordAnalyzer(), GramAnalyzer()]),
-                                 (ENGLISH_KEYS, [EnglishAnalyzer()])])
+    base_s, base_tokens = timed(run_analyzers, docs, [(CHINESE_KEYS, [zh]), (ENGLISH_KEYS, [en])])
+    zhen_s, zhen_tokens = timed(
+        run_analyzers,
+        docs,
+        [(CHINESE_KEYS, [WordAnalyzer(), GramAnalyzer()]), (ENGLISH_KEYS, [EnglishAnalyzer()])],
+    )
     print(f"date: {datetime.date.today()}  docs: {len(docs)}  text: {mb:.1f} MB")
     print(f"baseline: {base_s:.1f} s  {mb / base_s:.2f} MB/s  {base_tokens:,} tokens")
     print(f"zhen:     {zhen_s:.1f} s  {mb / zhen_s:.2f} MB/s  {zhen_tokens:,} tokens")
-    print(f"speed ratio zhen/baseline: {base_s / zhen_s:.2f}x; "
-          f"tokens ratio: {zhen_tokens / base_tokens:.2f}x")
+    print(
+        f"speed ratio zhen/baseline: {base_s / zhen_s:.2f}x; "
+        f"tokens ratio: {zhen_tokens / base_tokens:.2f}x"
+    )
 
 
 if __name__ == "__main__":

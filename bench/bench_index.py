@@ -23,11 +23,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import (add_smoke_option, baseline_fields, baseline_schema, dir_size_mb, load_docs, text_bytes, twlaw_or_sample)
+from common import (
+    add_smoke_option,
+    baseline_fields,
+    baseline_schema,
+    dir_size_mb,
+    load_docs,
+    text_bytes,
+    twlaw_or_sample,
+)
 
 
 def phase_baseline(paths, index):
     from whoosh import index as whoosh_index
+
     docs = load_docs(paths)
     os.makedirs(index, exist_ok=True)
     ix = whoosh_index.create_in(index, baseline_schema())
@@ -40,15 +49,24 @@ def phase_baseline(paths, index):
 
 def phase_zhen(paths, index, jobs):
     from zhen.indexer import update_index
+
     report = update_index(paths, index=index, jobs=jobs)
-    return {"added": report.added, "unchanged": report.unchanged,
-            "documents": report.documents, "failed": report.failed}
+    return {
+        "added": report.added,
+        "unchanged": report.unchanged,
+        "documents": report.documents,
+        "failed": report.failed,
+    }
 
 
 def run_phase(name, *args):
     """Run one phase in a fresh process; returns its JSON report."""
-    out = subprocess.run([sys.executable, __file__, "--phase", name, *map(str, args)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", name, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -60,15 +78,18 @@ def child_main(argv):
     else:
         info = phase_zhen(args[:-2], args[-2], int(args[-1]))
     info["seconds"] = time.perf_counter() - started
-    info["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                       + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    info["peak_mb"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
     print(json.dumps(info))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs-dir", type=Path, default=None,
-                        help="a folder of batch folders (default: twlaw)")
+    parser.add_argument(
+        "--docs-dir", type=Path, default=None, help="a folder of batch folders (default: twlaw)"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     add_smoke_option(parser)
     args = parser.parse_args()
@@ -85,17 +106,24 @@ def main():
         sizes = {k: dir_size_mb(work / k) for k in ("baseline", "zhen")}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"date: {datetime.date.today()}  data: {root} ({mb:.1f} MB of text)  "
-          f"jobs: {args.jobs}")
-    print(f"baseline full build: {base['seconds']:.1f} s  {mb / base['seconds']:.2f} MB/s  "
-          f"index {sizes['baseline']:.0f} MB  peak {base['peak_mb']:.0f} MB")
-    print(f"zhen full build:     {full['seconds']:.1f} s  {mb / full['seconds']:.2f} MB/s  "
-          f"index {sizes['zhen']:.0f} MB  peak {full['peak_mb']:.0f} MB (incl. workers)")
+    print(f"date: {datetime.date.today()}  data: {root} ({mb:.1f} MB of text)  jobs: {args.jobs}")
+    print(
+        f"baseline full build: {base['seconds']:.1f} s  {mb / base['seconds']:.2f} MB/s  "
+        f"index {sizes['baseline']:.0f} MB  peak {base['peak_mb']:.0f} MB"
+    )
+    print(
+        f"zhen full build:     {full['seconds']:.1f} s  {mb / full['seconds']:.2f} MB/s  "
+        f"index {sizes['zhen']:.0f} MB  peak {full['peak_mb']:.0f} MB (incl. workers)"
+    )
     print(f"speed ratio zhen/baseline: {base['seconds'] / full['seconds']:.2f}x")
-    print(f"add last batch ({incr['added']} docs): {incr['seconds']:.1f} s = "
-          f"{100 * incr['seconds'] / full['seconds']:.1f}% of a full build")
-    print(f"unchanged re-run ({again['unchanged']} docs): {again['seconds']:.2f} s = "
-          f"{100 * again['seconds'] / full['seconds']:.1f}% of a full build")
+    print(
+        f"add last batch ({incr['added']} docs): {incr['seconds']:.1f} s = "
+        f"{100 * incr['seconds'] / full['seconds']:.1f}% of a full build"
+    )
+    print(
+        f"unchanged re-run ({again['unchanged']} docs): {again['seconds']:.2f} s = "
+        f"{100 * again['seconds'] / full['seconds']:.1f}% of a full build"
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (SHARED, TWLAW, baseline_fields, baseline_schema,  # noqa: E402
-                    load_docs, require_shared)
+from common import SHARED, TWLAW, baseline_fields, baseline_schema, load_docs, require_shared  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 STARD = SHARED / "eval" / "stard"
@@ -31,7 +30,9 @@ def build(name, source, baseline=True):
     """(zhen index, baseline index) of ``source``, each built once; without
     ``baseline`` only zhen's is built."""
     from whoosh import index as whoosh_index
+
     from zhen.indexer import update_index
+
     zhen_dir, base_dir = OUT / f"{name}-zhen", OUT / f"{name}-baseline"
     if not (zhen_dir / "current").exists():
         update_index([source], index=zhen_dir)
@@ -56,6 +57,7 @@ def keywords():
 
 def time_zhen(index, queries, rounds):
     from zhen.search import Searcher
+
     searcher = Searcher(index)
     searcher.search(queries[0])  # open the index and warm up
     return _timings(lambda q: searcher.search(q, limit=10), queries, rounds)
@@ -64,6 +66,7 @@ def time_zhen(index, queries, rounds):
 def time_baseline(index, queries, rounds):
     from whoosh import index as whoosh_index
     from whoosh.qparser import MultifieldParser, OrGroup
+
     ix = whoosh_index.open_dir(str(index))
     searcher = ix.searcher()
     fields = ["title", "body", "title_en", "body_en", "summary_en"]
@@ -99,8 +102,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", choices=["twlaw", "stard", "both"], default="both")
     parser.add_argument("--questions", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="times each query set is run; a query's median counts")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="times each query set is run; a query's median counts"
+    )
     args = parser.parse_args()
     require_shared()
     names = ["twlaw", "stard"] if args.corpus == "both" else [args.corpus]
@@ -111,8 +115,10 @@ def main():
         for set_name, queries in sets.items():
             z = time_zhen(zhen_dir, queries, args.rounds)
             b = time_baseline(base_dir, queries, args.rounds)
-            print(f"{name:6s} {set_name:9s} ({len(queries)}): zhen {summary(z)} | "
-                  f"baseline {summary(b)}")
+            print(
+                f"{name:6s} {set_name:9s} ({len(queries)}): zhen {summary(z)} | "
+                f"baseline {summary(b)}"
+            )
 
 
 if __name__ == "__main__":

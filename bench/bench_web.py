@@ -38,6 +38,7 @@ KEYWORDS = Path(__file__).resolve().parent / "keywords.txt"
 def ensure_index(source, index):
     if not (index / "current").exists():
         from zhen.indexer import update_index
+
         print(f"building {index} (about a minute) ...", flush=True)
         update_index([source], index=index)
 
@@ -53,15 +54,26 @@ def start_server(config, index):
     WORKERSxTHREADS (e.g. 1x4) or "default", with "/nocache" for a server
     without its result cache (ZHEN_RESULT_CACHE=0)."""
     port = free_port()
-    command = [sys.executable, "-m", "zhen", "serve", "--index", str(index),
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "zhen",
+        "serve",
+        "--index",
+        str(index),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     shape, _, option = config.partition("/")
     if shape != "default":
         workers, threads = shape.split("x")
         command += ["--workers", workers, "--threads", threads]
     env = dict(os.environ, ZHEN_RESULT_CACHE="0" if option == "nocache" else "256")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -125,9 +137,10 @@ def drive(port, mix, clients, requests, seconds):
     budget = Budget(requests)
     started = time.perf_counter()
     stop_at = time.monotonic() + seconds
-    workers = [threading.Thread(target=client, args=(port, mix, n * 3, budget, stop_at,
-                                                      latencies, errors))
-               for n in range(clients)]
+    workers = [
+        threading.Thread(target=client, args=(port, mix, n * 3, budget, stop_at, latencies, errors))
+        for n in range(clients)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -147,31 +160,41 @@ def run(config, mix, args, index):
     try:
         # warm-up: every thread opens the index, the mix is seen once per worker
         drive(port, mix, args.clients, max(4 * args.clients, 2 * len(mix)), 60)
-        rate, latencies, errors = drive(port, mix, args.clients, args.requests,
-                                        args.seconds)
+        rate, latencies, errors = drive(port, mix, args.clients, args.requests, args.seconds)
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
     warnings = stderr.count("Task queue depth")
-    return {"config": config, "rate": rate, "n": len(latencies),
-            "p50": statistics.median(latencies), "p99": percentile(latencies, 0.99),
-            "errors": len(errors), "warnings": warnings, "sample": errors[:3]}
+    return {
+        "config": config,
+        "rate": rate,
+        "n": len(latencies),
+        "p50": statistics.median(latencies),
+        "p99": percentile(latencies, 0.99),
+        "errors": len(errors),
+        "warnings": warnings,
+        "sample": errors[:3],
+    }
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--configs", nargs="+",
-                        default=["1x4/nocache", "default/nocache", "default"],
-                        help="servers to run: WORKERSxTHREADS or default, /nocache "
-                             "for no result cache; the first is the baseline "
-                             "(1x4/nocache: zhen serve before this change, waitress's "
-                             "4 threads in one process, no cache)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=["1x4/nocache", "default/nocache", "default"],
+        help="servers to run: WORKERSxTHREADS or default, /nocache "
+        "for no result cache; the first is the baseline "
+        "(1x4/nocache: zhen serve before this change, waitress's "
+        "4 threads in one process, no cache)",
+    )
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=1000,
-                        help="requests per run (after a warm-up)")
-    parser.add_argument("--seconds", type=float, default=60,
-                        help="time limit per run")
+    parser.add_argument(
+        "--requests", type=int, default=1000, help="requests per run (after a warm-up)"
+    )
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per run")
     add_smoke_option(parser)
     args = parser.parse_args()
     index = INDEX
@@ -181,15 +204,19 @@ def main():
     ensure_index(twlaw_or_sample(args), index)
     keywords = [k for k in KEYWORDS.read_text(encoding="utf-8").splitlines() if k.strip()]
     mix = paths(keywords)
-    print(f"date: {datetime.date.today()}  index: {index}  clients: {args.clients}  "
-          f"mix: {len(mix)} requests ({len(keywords)} keywords x API + HTML)")
+    print(
+        f"date: {datetime.date.today()}  index: {index}  clients: {args.clients}  "
+        f"mix: {len(mix)} requests ({len(keywords)} keywords x API + HTML)"
+    )
     results = [run(config, mix, args, index) for config in args.configs]
     base = results[0]["rate"]
     for r in results:
-        print(f"{r['config']:>7}: {r['rate']:6.1f} req/s ({r['rate'] / base:.2f}x)"
-              f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  n {r['n']}"
-              f"  errors {r['errors']}  queue warnings {r['warnings']}"
-              + (f"  e.g. {r['sample']}" if r["sample"] else ""))
+        print(
+            f"{r['config']:>7}: {r['rate']:6.1f} req/s ({r['rate'] / base:.2f}x)"
+            f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  n {r['n']}"
+            f"  errors {r['errors']}  queue warnings {r['warnings']}"
+            + (f"  e.g. {r['sample']}" if r["sample"] else "")
+        )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ ENGLISH_KEYS = ("translated_title", "translated_content", "english_summary")
 
 def load_docs(paths, limit=None):
     from zhen.corpus import CorpusReader
+
     docs = list(CorpusReader(paths).documents())
     return docs[:limit] if limit else docs
 
@@ -31,6 +32,7 @@ def baseline_analyzers():
     import jieba
     from jieba.analyse import ChineseAnalyzer
     from whoosh.analysis import StemmingAnalyzer
+
     jieba.setLogLevel(60)
     jieba.initialize()
     return ChineseAnalyzer(), StemmingAnalyzer()
@@ -38,19 +40,28 @@ def baseline_analyzers():
 
 def baseline_schema():
     from whoosh.fields import DATETIME, ID, TEXT, Schema
+
     zh, en = baseline_analyzers()
-    return Schema(id=ID(stored=True, unique=True), date=DATETIME(stored=True),
-                  title=TEXT(analyzer=zh, stored=True),
-                  body=TEXT(analyzer=zh, stored=True),
-                  title_en=TEXT(analyzer=en, stored=True),
-                  body_en=TEXT(analyzer=en, stored=True),
-                  summary_en=TEXT(analyzer=en, stored=True))
+    return Schema(
+        id=ID(stored=True, unique=True),
+        date=DATETIME(stored=True),
+        title=TEXT(analyzer=zh, stored=True),
+        body=TEXT(analyzer=zh, stored=True),
+        title_en=TEXT(analyzer=en, stored=True),
+        body_en=TEXT(analyzer=en, stored=True),
+        summary_en=TEXT(analyzer=en, stored=True),
+    )
 
 
 def baseline_fields(doc):
-    values = {"id": doc.id, "title": doc.title, "body": doc.resulting_text,
-              "title_en": doc.translated_title, "body_en": doc.translated_content,
-              "summary_en": doc.english_summary}
+    values = {
+        "id": doc.id,
+        "title": doc.title,
+        "body": doc.resulting_text,
+        "title_en": doc.translated_title,
+        "body_en": doc.translated_content,
+        "summary_en": doc.english_summary,
+    }
     if doc.date_value:
         values["date"] = doc.date_value
     return {k: v for k, v in values.items() if v}
@@ -81,9 +92,12 @@ SAMPLE_TWLAW = ROOT / "corpus" / "twlaw"
 
 
 def add_smoke_option(parser):
-    parser.add_argument("--smoke", action="store_true",
-                        help="a quick run on the bundled sample (checks that the "
-                             "script works; its numbers mean nothing)")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a quick run on the bundled sample (checks that the "
+        "script works; its numbers mean nothing)",
+    )
 
 
 def twlaw_or_sample(args):

@@ -26,10 +26,16 @@ from common import SHARED, require_shared  # noqa: E402
 
 EVAL = SHARED / "eval"
 COLLECTIONS = {
-    "stard": (EVAL / "stard" / "corpus.jsonl", EVAL / "stard" / "train.queries.tsv",
-              EVAL / "stard" / "train.qrels"),
-    "cranfield": (EVAL / "cranfield" / "corpus.jsonl", EVAL / "cranfield" / "queries.tsv",
-                  EVAL / "cranfield" / "qrels"),
+    "stard": (
+        EVAL / "stard" / "corpus.jsonl",
+        EVAL / "stard" / "train.queries.tsv",
+        EVAL / "stard" / "train.qrels",
+    ),
+    "cranfield": (
+        EVAL / "cranfield" / "corpus.jsonl",
+        EVAL / "cranfield" / "queries.tsv",
+        EVAL / "cranfield" / "qrels",
+    ),
 }
 HALVES = {"tune": 0, "held-out": 1}
 
@@ -37,10 +43,11 @@ HALVES = {"tune": 0, "held-out": 1}
 def query_set(queries_path, qrels_path, limit=None, half=None):
     """({qid: text}, qrels) of the queries picked, judgements filtered to them."""
     from zhen.evaluate import read_qrels, read_queries
+
     queries = read_queries(queries_path)
     items = list(queries.items())
     if half:
-        items = items[HALVES[half]::2]
+        items = items[HALVES[half] :: 2]
     queries = dict(items[:limit] if limit else items)
     return queries, [q for q in read_qrels(qrels_path, None) if q.query_id in queries]
 
@@ -49,6 +56,7 @@ def zhen_scores(index, queries, qrels):
     """Measures and timing of zhen's own search path (``zhen eval``)."""
     from zhen.evaluate import evaluate
     from zhen.search import Searcher
+
     result = evaluate(Searcher(index), queries, qrels, limit=100)
     return result.measures, result.ms
 
@@ -57,20 +65,26 @@ def baseline_scores(index, queries, qrels):
     """Measures of the textbook setup, scored by the same library code."""
     from whoosh import index as whoosh_index
     from whoosh.qparser import MultifieldParser, OrGroup
+
     from zhen.evaluate import score
+
     ix = whoosh_index.open_dir(str(index))
     searcher = ix.searcher()
-    parser = MultifieldParser(["title", "body", "title_en", "body_en", "summary_en"],
-                              ix.schema, group=OrGroup.factory(0.9))
-    run = {qid: [hit["id"] for hit in searcher.search(parser.parse(text), limit=100)]
-           for qid, text in queries.items()}
+    parser = MultifieldParser(
+        ["title", "body", "title_en", "body_en", "summary_en"],
+        ix.schema,
+        group=OrGroup.factory(0.9),
+    )
+    run = {
+        qid: [hit["id"] for hit in searcher.search(parser.parse(text), limit=100)]
+        for qid, text in queries.items()
+    }
     return score(run, qrels), None
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--collection", choices=["stard", "cranfield", "both"],
-                        default="both")
+    parser.add_argument("--collection", choices=["stard", "cranfield", "both"], default="both")
     parser.add_argument("--queries", type=int, default=None)
     parser.add_argument("--half", choices=sorted(HALVES), default=None)
     parser.add_argument("--no-baseline", action="store_true")

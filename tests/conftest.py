@@ -80,4 +80,5 @@ def make_index(tmp_path):
         index = tmp_path / f"index{n}"
         update_index(paths, index=index, jobs=jobs, **kwargs)
         return index
+
     return build

@@ -15,46 +15,70 @@ SAMPLE = ROOT / "corpus"
 # Small documents that pin down analysis and search behaviour.
 DOCS = {
     "batch-001": {
-        "001_mofcom": dict(title="中华人民共和国商务部公告",
-                           resulting_text="中华人民共和国商务部发布关于WTO规则的公告。",
-                           translated_title="Announcement of the Ministry of Commerce",
-                           translated_content="The Ministry of Commerce of the People's "
-                                              "Republic of China published WTO rules.",
-                           input_url="20230131032746/http://www.mofcom.gov.cn/a/1.shtml",
-                           returned_url="https://web.archive.org/web/2023/http://www.mofcom.gov.cn/a/1.shtml",
-                           date="2023-01-31 00:00:00"),
-        "002_state_council": dict(title="国务院办公厅通知",
-                                  resulting_text="中华人民共和国国务院办公厅发出通知。",
-                                  date="2022-06-01 00:00:00",
-                                  input_url="http://www.gov.cn/zhengce/2.htm"),
-        "003_nlp": dict(title="技术说明", resulting_text="自然语言处理技术的发展。",
-                        date="2021-03-05"),
-        "004_far": dict(title="研究报告",
-                        resulting_text="语言学的研究方法很多，其中信息处理也很重要。",
-                        date="2020-12-31"),
+        "001_mofcom": dict(
+            title="中华人民共和国商务部公告",
+            resulting_text="中华人民共和国商务部发布关于WTO规则的公告。",
+            translated_title="Announcement of the Ministry of Commerce",
+            translated_content="The Ministry of Commerce of the People's "
+            "Republic of China published WTO rules.",
+            input_url="20230131032746/http://www.mofcom.gov.cn/a/1.shtml",
+            returned_url="https://web.archive.org/web/2023/http://www.mofcom.gov.cn/a/1.shtml",
+            date="2023-01-31 00:00:00",
+        ),
+        "002_state_council": dict(
+            title="国务院办公厅通知",
+            resulting_text="中华人民共和国国务院办公厅发出通知。",
+            date="2022-06-01 00:00:00",
+            input_url="http://www.gov.cn/zhengce/2.htm",
+        ),
+        "003_nlp": dict(
+            title="技术说明", resulting_text="自然语言处理技术的发展。", date="2021-03-05"
+        ),
+        "004_far": dict(
+            title="研究报告",
+            resulting_text="语言学的研究方法很多，其中信息处理也很重要。",
+            date="2020-12-31",
+        ),
     },
     "batch-002": {
-        "005_traditional": dict(title="中華民國憲法",
-                                resulting_text="中華民國基於三民主義，為民有民治民享之民主共和國。",
-                                translated_title="Constitution of the Republic of China",
-                                input_url="https://law.moj.gov.tw/LawAll.aspx?pcode=A0000001",
-                                date="1947-01-01 00:00:00"),
-        "006_simplified": dict(title="中华民国史料", resulting_text="中华民国时期的档案。",
-                               date="2019-05-04"),
-        "007_api": dict(title="接口规范", resulting_text="应用接口ＡＰＩ２０２４版本。",
-                        translated_content="The API2024 specification and its tariff tables.",
-                        date="2024-02-29"),
-        "008_tariffs": dict(title="关税", resulting_text="进口关税税率表。",
-                            translated_content="Tariffs on imported goods are listed.",
-                            english_summary="A schedule of import tariffs.",
-                            date="2023-07-15"),
-        "009_not_phrase": dict(title="贸易", resulting_text="贸易促进。",
-                               translated_content="Commerce is promoted by the Ministry "
-                                                  "of Finance.", date="2018-01-01"),
-        "010_wto_only": dict(title="世界贸易组织", resulting_text="世界贸易组织规则。",
-                             translated_content="WTO accession.", date="2017-01-01"),
-        "011_mofcom_only": dict(title="商务部通知", resulting_text="商务部发布通知。",
-                                date="2016-01-01"),
+        "005_traditional": dict(
+            title="中華民國憲法",
+            resulting_text="中華民國基於三民主義，為民有民治民享之民主共和國。",
+            translated_title="Constitution of the Republic of China",
+            input_url="https://law.moj.gov.tw/LawAll.aspx?pcode=A0000001",
+            date="1947-01-01 00:00:00",
+        ),
+        "006_simplified": dict(
+            title="中华民国史料", resulting_text="中华民国时期的档案。", date="2019-05-04"
+        ),
+        "007_api": dict(
+            title="接口规范",
+            resulting_text="应用接口ＡＰＩ２０２４版本。",
+            translated_content="The API2024 specification and its tariff tables.",
+            date="2024-02-29",
+        ),
+        "008_tariffs": dict(
+            title="关税",
+            resulting_text="进口关税税率表。",
+            translated_content="Tariffs on imported goods are listed.",
+            english_summary="A schedule of import tariffs.",
+            date="2023-07-15",
+        ),
+        "009_not_phrase": dict(
+            title="贸易",
+            resulting_text="贸易促进。",
+            translated_content="Commerce is promoted by the Ministry of Finance.",
+            date="2018-01-01",
+        ),
+        "010_wto_only": dict(
+            title="世界贸易组织",
+            resulting_text="世界贸易组织规则。",
+            translated_content="WTO accession.",
+            date="2017-01-01",
+        ),
+        "011_mofcom_only": dict(
+            title="商务部通知", resulting_text="商务部发布通知。", date="2016-01-01"
+        ),
     },
 }
 
@@ -79,4 +103,5 @@ def html(hit, field):
     """A hit's snippet of ``field`` as the documented HTML (the JSON's
     ``highlights``): the library itself returns spans."""
     from zhen.render import fragment_html
+
     return fragment_html(hit.fragments.get(field))

@@ -27,8 +27,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "search-node"
 VERSION = "2.19.6"
-CACHED_ZIP = (Path.home() / ".m2/repository/org/opensearch/distribution/integ-test-zip"
-              / f"opensearch/{VERSION}/opensearch-{VERSION}.zip")
+CACHED_ZIP = (
+    Path.home()
+    / ".m2/repository/org/opensearch/distribution/integ-test-zip"
+    / f"opensearch/{VERSION}/opensearch-{VERSION}.zip"
+)
 TRANSPORT_OFFSET = 100  # as in scripts/search-node
 START_TIMEOUT = 240
 
@@ -101,13 +104,25 @@ def _start_node():
     folder = Path(f"/var/tmp/zhen-nodes-pytest-{os.getuid()}-{os.getpid()}")
     _NODE["folder"] = folder
     started = subprocess.run(
-        _node_command(folder, "start", "opensearch", "--port", str(free_port()),
-                      "--timeout", str(START_TIMEOUT)),
-        capture_output=True, text=True, timeout=START_TIMEOUT + 300)
+        _node_command(
+            folder,
+            "start",
+            "opensearch",
+            "--port",
+            str(free_port()),
+            "--timeout",
+            str(START_TIMEOUT),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT + 300,
+    )
     if started.returncode:
         _stop_node()
-        pytest.fail(f"scripts/search-node could not start OpenSearch:\n"
-                    f"{started.stderr[-4000:]}", pytrace=False)
+        pytest.fail(
+            f"scripts/search-node could not start OpenSearch:\n{started.stderr[-4000:]}",
+            pytrace=False,
+        )
     _NODE["url"] = started.stdout.strip()
 
 
@@ -123,6 +138,7 @@ def _stop_node():
 def opensearch_client(opensearch_url):
     """An opensearch-py client on the session's node."""
     from opensearchpy import OpenSearch
+
     client = OpenSearch(opensearch_url, timeout=30)
     yield client
     client.close()

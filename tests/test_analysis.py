@@ -2,10 +2,10 @@
 queries of the analysis issue through a real index."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from zhen.analysis import (EnglishAnalyzer, GramAnalyzer, WordAnalyzer, han_words,
-                           segmenter)
+from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer, han_words
 from zhen.normalize import normalize
 from zhen.search import search
 
@@ -13,28 +13,42 @@ from .helpers import html
 
 
 def tokens(analyzer, text, **kw):
-    return [(t.text, t.pos, t.startchar, t.endchar)
-            for t in analyzer(text, positions=True, chars=True, **kw)]
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in analyzer(text, positions=True, chars=True, **kw)
+    ]
 
 
 def test_word_tokens_positions_count_tokens_and_chars_point_into_original():
     text = "中華人民共和國商務部 Ministry of Commerce"
     assert tokens(WordAnalyzer(), text) == [
-        ("中华人民共和国", 0, 0, 7), ("商务部", 1, 7, 10),
-        ("ministri", 2, 11, 19), ("commerc", 3, 23, 31)]
+        ("中华人民共和国", 0, 0, 7),
+        ("商务部", 1, 7, 10),
+        ("ministri", 2, 11, 19),
+        ("commerc", 3, 23, 31),
+    ]
 
 
 def test_gram_tokens_are_bigrams_then_the_last_character():
     assert tokens(GramAnalyzer(), "国务院 of 人") == [
-        ("国务", 0, 0, 2), ("务院", 1, 1, 3), ("院", 2, 2, 3), ("of", 3, 4, 6),
-        ("人", 4, 7, 8)]
+        ("国务", 0, 0, 2),
+        ("务院", 1, 1, 3),
+        ("院", 2, 2, 3),
+        ("of", 3, 4, 6),
+        ("人", 4, 7, 8),
+    ]
 
 
 def test_english_tokens_are_stems_with_stop_words_and_positions():
     assert tokens(EnglishAnalyzer(), "The Ministry of Commerce 商务部") == [
-        ("the", 0, 0, 3), ("ministri", 1, 4, 12), ("of", 2, 13, 15),
-        ("commerc", 3, 16, 24), ("商务", 4, 25, 27), ("务部", 5, 26, 28),
-        ("部", 6, 27, 28)]
+        ("the", 0, 0, 3),
+        ("ministri", 1, 4, 12),
+        ("of", 2, 13, 15),
+        ("commerc", 3, 16, 24),
+        ("商务", 4, 25, 27),
+        ("务部", 5, 26, 28),
+        ("部", 6, 27, 28),
+    ]
 
 
 def test_start_pos_and_start_char_are_honoured():
@@ -47,12 +61,15 @@ def test_removestops_false_keeps_stop_words():
     assert words == ["the", "ministri", "of", "commerc"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("C# and C++ in API2024", ["c#", "and", "c++", "in", "api2024"]),
-    ("5G COVID-19 RCEP", ["5g", "covid", "19", "rcep"]),
-    ("GB/T 1.1-2020", ["gb", "t", "1.1", "2020"]),
-    ("ＡＰＩ２０２４", ["api2024"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("C# and C++ in API2024", ["c#", "and", "c++", "in", "api2024"]),
+        ("5G COVID-19 RCEP", ["5g", "covid", "19", "rcep"]),
+        ("GB/T 1.1-2020", ["gb", "t", "1.1", "2020"]),
+        ("ＡＰＩ２０２４", ["api2024"]),
+    ],
+)
 def test_technical_tokens_stay_findable(text, expected):
     assert [t.text for t in GramAnalyzer()(text)] == expected
 
@@ -76,7 +93,9 @@ def test_userdict_words_are_used(tmp_path):
     userdict = tmp_path / "dict.txt"
     userdict.write_text("语言处理技术 100 n\n", encoding="utf-8")
     assert [w for w, _, _ in han_words("自然语言处理技术", str(userdict))] == [
-        "自然", "语言处理技术"]
+        "自然",
+        "语言处理技术",
+    ]
     assert "语言处理技术" not in [w for w, _, _ in han_words("自然语言处理技术")]
 
 
@@ -88,12 +107,35 @@ def test_combining_marks_normalise_like_precomposed_text():
     assert "中華\u0301民國 cafe\u0301"[start:end] == "cafe\u0301"
 
 
-_mixed = st.lists(st.sampled_from(
-    list("中华人民共和國商務部語言处理") + list("abcXYZ019-#+./ ，。、（）") +
-    ["\r\n", "\n", "😀", "𠀀", "𠮷", "ＡＢ", "ﬁ", "ß", "İ",
-     # combining marks and what composes with them (é, ガ, 각)
-     "e\u0301", "\u0301", "\u0308", "\u20dd", "ｶ", "\uff9e", "\u3099",
-     "\u1100", "\u1161", "\u11a8"]), max_size=40).map("".join)
+_mixed = st.lists(
+    st.sampled_from(
+        list("中华人民共和國商務部語言处理")
+        + list("abcXYZ019-#+./ ，。、（）")
+        + [
+            "\r\n",
+            "\n",
+            "😀",
+            "𠀀",
+            "𠮷",
+            "ＡＢ",
+            "ﬁ",
+            "ß",
+            "İ",
+            # combining marks and what composes with them (é, ガ, 각)
+            "e\u0301",
+            "\u0301",
+            "\u0308",
+            "\u20dd",
+            "ｶ",
+            "\uff9e",
+            "\u3099",
+            "\u1100",
+            "\u1161",
+            "\u11a8",
+        ]
+    ),
+    max_size=40,
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -103,16 +145,17 @@ def test_every_token_offset_reproduces_its_source_text(text):
     for t in gram(text, positions=True, chars=True):
         # the original characters normalise to the token (a combining mark
         # that no token keeps, as in İ -> i + U+0307, may follow)
-        assert normalize(text[t.startchar:t.endchar]).text.startswith(t.text)
+        assert normalize(text[t.startchar : t.endchar]).text.startswith(t.text)
     previous = -1
     for t in word(text, positions=True, chars=True):
-        source = normalize(text[t.startchar:t.endchar]).text
+        source = normalize(text[t.startchar : t.endchar]).text
         assert source[:1] == t.text[:1]  # English words are stemmed
         assert t.pos == previous + 1
         previous = t.pos
 
 
 # Acceptance through a real index (see tests/conftest.py DOCS).
+
 
 def ids(index, query, **kw):
     return [hit.id for hit in search(query, index=index, limit=50, **kw).hits]

@@ -33,11 +33,20 @@ def server(web_index):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -50,17 +59,29 @@ def open_page(browser):
     contexts, problems = [], []
 
     def new(locale="en-US", width=1280, height=900):
-        context = browser.new_context(locale=locale,
-                                      viewport={"width": width, "height": height})
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and "Failed to load resource"
-                not in m.text and problems.append(m.text))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and "Failed to load resource" not in m.text
+                and problems.append(m.text)
+            ),
+        )
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("response", lambda r: r.status >= 400 and r.request.resource_type
-                != "document" and problems.append(f"{r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and r.request.resource_type != "document"
+                and problems.append(f"{r.status} {r.url}")
+            ),
+        )
         page.on("dialog", lambda d: problems.append("dialog: " + d.message) or d.dismiss())
         return page
+
     yield new
     for context in contexts:
         context.close()
@@ -162,14 +183,22 @@ def test_document_page_marks_and_aligned_articles(server, open_page):
 
 def test_phone_width_has_no_horizontal_scroll(server, open_page):
     page = open_page(width=390, height=844)
-    for url in ["/?q=国", "/?q=年度报告", "/doc/101_law?q=环境", "/doc/001_mofcom",
-                "/about", "/?q=%22abc", "/"]:
+    for url in [
+        "/?q=国",
+        "/?q=年度报告",
+        "/doc/101_law?q=环境",
+        "/doc/001_mofcom",
+        "/about",
+        "/?q=%22abc",
+        "/",
+    ]:
         page.goto(server + url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (url, width)
     page.goto(server + "/?q=国")
     assert page.evaluate("document.querySelector('details.facets').open") is False
-    facets, hits = page.locator("details.facets").bounding_box(), page.locator(".hits").bounding_box()
+    facets = page.locator("details.facets").bounding_box()
+    hits = page.locator(".hits").bounding_box()
     assert facets["y"] < hits["y"]  # collapsed above the hits
     page.goto(server + "/doc/101_law")
     title = page.locator("h1.en").bounding_box()

@@ -29,7 +29,8 @@ def test_check_summary_and_exit_code(runner, tmp_path):
         f"{tmp_path}/empty.txt: error: empty file\n"
         f"{tmp_path}/late.txt:2: warning: bad date 'someday'; expected "
         "YYYY-MM-DD[ hh:mm:ss]; the document is kept without a date\n"
-        "2 documents read, 1 error, 1 warning\n")
+        "2 documents read, 1 error, 1 warning\n"
+    )
 
 
 def test_check_clean_folder_exits_0(runner, small_corpus):
@@ -44,9 +45,17 @@ def test_check_json(runner, tmp_path):
     assert result.exit_code == 1
     assert json.loads(result.output) == {
         "documents": 1,
-        "errors": [{"file": f"{tmp_path}/bin.txt", "line": None, "severity": "error",
-                    "message": "binary content (NUL bytes), not a record"}],
-        "warnings": [], "notes": []}
+        "errors": [
+            {
+                "file": f"{tmp_path}/bin.txt",
+                "line": None,
+                "severity": "error",
+                "message": "binary content (NUL bytes), not a record",
+            }
+        ],
+        "warnings": [],
+        "notes": [],
+    }
 
 
 def test_check_missing_path(runner, tmp_path):
@@ -60,7 +69,8 @@ def test_index_then_again_reports_counts(runner, small_corpus, tmp_path):
     first = run(runner, "index", "--index", index, "--jobs", "1", str(small_corpus))
     assert first.exit_code == 0
     assert first.output.startswith(
-        f"11 added, 0 updated, 0 unchanged, 0 removed, 0 failed; 11 documents in {index} (")
+        f"11 added, 0 updated, 0 unchanged, 0 removed, 0 failed; 11 documents in {index} ("
+    )
     again = run(runner, "index", "--index", index, "--json", str(small_corpus))
     data = json.loads(again.output)
     assert (data["added"], data["unchanged"], data["documents"]) == (0, 11, 11)
@@ -85,9 +95,9 @@ def test_search_text_output(runner, ix):
         "   Announcement of the Ministry of Commerce",
         "   2023-01-31 · www.mofcom.gov.cn · http://www.mofcom.gov.cn/a/1.shtml",
         "   zh: 中华人民共和国商务部发布关于WTO规则的公告。",
-        "   en: The Ministry of Commerce of the People's Republic of China "
-        "published WTO rules.",
-        "   id: 001_mofcom"]
+        "   en: The Ministry of Commerce of the People's Republic of China published WTO rules.",
+        "   id: 001_mofcom",
+    ]
 
 
 def test_search_no_results_says_so(runner, ix):
@@ -95,16 +105,27 @@ def test_search_no_results_says_so(runner, ix):
     assert (result.exit_code, result.output) == (0, "No documents match.\n")
 
 
-@pytest.mark.parametrize("query, message", [
-    ('"abc', 'Error: unbalanced quote: the phrase at column 1 is not closed\n'
-             'Hint: close it: "abc"\n'),
-    ("a OR", "Error: 'OR' at column 3 needs a word after it\nHint: write: WTO OR 世贸\n"),
-    ("foo:bar", "Error: unknown field 'foo:' at column 1\n"
-                "Hint: known fields: title:, zh:, en:, site:, batch:, date:\n"),
-    ("date:2023-02-30", "Error: '2023-02-30' is not a real date\n"
-                        "Hint: check the month (1-12) and day\n"),
-    ("(WTO", "Error: '(' at column 1 is not closed\nHint: add the matching ')'\n"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        (
+            '"abc',
+            "Error: unbalanced quote: the phrase at column 1 is not closed\n"
+            'Hint: close it: "abc"\n',
+        ),
+        ("a OR", "Error: 'OR' at column 3 needs a word after it\nHint: write: WTO OR 世贸\n"),
+        (
+            "foo:bar",
+            "Error: unknown field 'foo:' at column 1\n"
+            "Hint: known fields: title:, zh:, en:, site:, batch:, date:\n",
+        ),
+        (
+            "date:2023-02-30",
+            "Error: '2023-02-30' is not a real date\nHint: check the month (1-12) and day\n",
+        ),
+        ("(WTO", "Error: '(' at column 1 is not closed\nHint: add the matching ')'\n"),
+    ],
+)
 def test_search_query_errors_exit_2(runner, ix, query, message):
     result = run(runner, "search", *ix, query)
     assert (result.exit_code, result.output) == (2, message)
@@ -115,7 +136,8 @@ def test_search_missing_index_exits_1(runner, tmp_path):
     assert result.exit_code == 1
     assert result.output == (
         f"Error: no index at {tmp_path}/none\n"
-        "Hint: build one with: zhen index PATH (or set --index / ZHEN_INDEX)\n")
+        "Hint: build one with: zhen index PATH (or set --index / ZHEN_INDEX)\n"
+    )
 
 
 def test_search_json_schema(runner, ix):
@@ -124,15 +146,25 @@ def test_search_json_schema(runner, ix):
     assert {"query", "total", "took_ms", "page", "hits", "facets", "suggestion"} <= set(data)
     assert (data["query"], data["total"], data["page"]) == ("tariff", 2, 1)
     hit = next(h for h in data["hits"] if h["id"] == "008_tariffs")
-    assert {"id", "score", "title", "translated_title", "date", "url",
-            "highlights"} <= set(hit)
+    assert {"id", "score", "title", "translated_title", "date", "url", "highlights"} <= set(hit)
     assert hit["highlights"]["body_en"] == "<mark>Tariffs</mark> on imported goods are listed."
     assert set(data["facets"]) == {"year", "site", "batch"}
 
 
 def test_search_page_and_sort(runner, ix):
-    result = run(runner, "search", *ix, "--json", "--sort", "date", "--limit", "2",
-                 "--page", "2", "date:2016..")
+    result = run(
+        runner,
+        "search",
+        *ix,
+        "--json",
+        "--sort",
+        "date",
+        "--limit",
+        "2",
+        "--page",
+        "2",
+        "date:2016..",
+    )
     data = json.loads(result.output)
     assert [h["id"] for h in data["hits"]] == ["001_mofcom", "002_state_council"]
 
@@ -140,7 +172,9 @@ def test_search_page_and_sort(runner, ix):
 def test_bad_page_is_a_usage_error(runner, ix):
     result = run(runner, "search", *ix, "--page", "0", "国")
     assert (result.exit_code, result.output) == (
-        2, "Error: page and limit must be 1 or more\nHint: e.g. --page 2 --limit 10\n")
+        2,
+        "Error: page and limit must be 1 or more\nHint: e.g. --page 2 --limit 10\n",
+    )
 
 
 def test_show(runner, ix):
@@ -150,7 +184,8 @@ def test_show(runner, ix):
         "id: 010_wto_only\nbatch: batch-002\nhtml: nan\ntitle: 世界贸易组织\n"
         "resulting_text: 世界贸易组织规则。\ninput_url: nan\nreturned_url: nan\n"
         "date: 2017-01-01\ntranslated_title: nan\ntranslated_content: WTO accession.\n"
-        "english_summary: nan\n")
+        "english_summary: nan\n"
+    )
 
 
 def test_show_json_and_missing(runner, ix):
@@ -159,8 +194,10 @@ def test_show_json_and_missing(runner, ix):
     assert data["captured"] == "2023-01-31T03:27:46"
     missing = run(runner, "show", *ix, "nope")
     assert (missing.exit_code, missing.output) == (
-        1, "Error: no document with id 'nope' in the index\n"
-           "Hint: search for it first: zhen search QUERY\n")
+        1,
+        "Error: no document with id 'nope' in the index\n"
+        "Hint: search for it first: zhen search QUERY\n",
+    )
 
 
 def test_stats_json(runner, ix):
@@ -179,8 +216,10 @@ def test_every_command_has_help_with_an_example(runner, command):
 def test_python_dash_m(tmp_path):
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "zhen", "--help"], capture_output=True,
-                         text=True, check=True)
+
+    out = subprocess.run(
+        [sys.executable, "-m", "zhen", "--help"], capture_output=True, text=True, check=True
+    )
     assert "bilingual Chinese-English full-text search" in out.stdout
 
 
@@ -197,13 +236,14 @@ def test_a_word_starting_with_minus_excludes_it(runner, ix):
 def test_page_past_the_end_says_so(runner, ix):
     result = run(runner, "search", *ix, "--page", "999999", "国")
     assert (result.exit_code, result.output) == (
-        0, "Page 999999 is past the end: the results fill 1 page.\n")
+        0,
+        "Page 999999 is past the end: the results fill 1 page.\n",
+    )
 
 
 def test_suggestion_is_shown_once(runner, ix):
     result = run(runner, "search", *ix, "tarif")
-    assert (result.exit_code, result.output) == (
-        0, "No documents match.\nDid you mean: tariff\n")
+    assert (result.exit_code, result.output) == (0, "No documents match.\nDid you mean: tariff\n")
 
 
 @pytest.mark.parametrize("query", ["<script>", "tarif\x00", "<b>tarif</b>"])

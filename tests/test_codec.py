@@ -6,22 +6,22 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 
 from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
 from zhen.codec import LengthTableReader, TermFrequency, TermPositions
-from zhen.schema import TEXT_FIELDS, recall_field
 from zhen.indexer import update_index
+from zhen.schema import TEXT_FIELDS, recall_field
 from zhen.store import IndexStore
 
 from .helpers import DOCS
 
-TEXTS = [text for batch in DOCS.values() for doc in batch.values()
-         for text in doc.values()] + [
+TEXTS = [text for batch in DOCS.values() for doc in batch.values() for text in doc.values()] + [
     "中華民國 the Ministry of Commerce of the Ministry, ＡＰＩ２０２４ and C++ 3.14 國國國",
     "",
 ]
 
 
 @pytest.mark.parametrize("analyzer", [WordAnalyzer(), GramAnalyzer(), EnglishAnalyzer()])
-@pytest.mark.parametrize("fast, whoosh", [(TermFrequency, formats.Frequency),
-                                          (TermPositions, formats.Positions)])
+@pytest.mark.parametrize(
+    "fast, whoosh", [(TermFrequency, formats.Frequency), (TermPositions, formats.Positions)]
+)
 def test_formats_give_whooshs_postings(analyzer, fast, whoosh):
     for text in TEXTS:
         got = sorted(fast().word_values(text, analyzer, mode="index"))
@@ -38,8 +38,9 @@ def test_length_table_gives_whooshs_field_lengths(small_index):
         whoosh = W3PerDocReader(ix.storage, segment)
         for docnum in range(segment.doc_count_all()):
             for field in fields:
-                assert fast.doc_field_length(docnum, field) == \
-                    whoosh.doc_field_length(docnum, field)
+                assert fast.doc_field_length(docnum, field) == whoosh.doc_field_length(
+                    docnum, field
+                )
                 checked += whoosh.doc_field_length(docnum, field) is not None
     assert checked > 20
 
@@ -51,6 +52,7 @@ def test_inlined_postings_search_and_merge_like_block_postings(tmp_path):
     from zhen.search import search
 
     from .helpers import write_corpus
+
     corpus = write_corpus(tmp_path / "c", DOCS)
     index = tmp_path / "ix"
     update_index([corpus / "batch-001"], index=index, jobs=1)
@@ -58,11 +60,24 @@ def test_inlined_postings_search_and_merge_like_block_postings(tmp_path):
     ix = IndexStore(index).open()
     assert len(ix._segments()) == 2
     with ix.reader() as reader:  # one posting in its segment: in the term table
-        infos = [leaf.term_info("title_x", term) for leaf, _ in reader.leaf_readers()
-                 for term in ("关税", "商务") if ("title_x", term) in leaf]
+        infos = [
+            leaf.term_info("title_x", term)
+            for leaf, _ in reader.leaf_readers()
+            for term in ("关税", "商务")
+            if ("title_x", term) in leaf
+        ]
     assert len(infos) == 3 and all(info.is_inlined() for info in infos)
-    queries = ["国", "中华民国", '"语言处理"', "tariffs", '"Ministry of Commerce"',
-               "商务部 -公告", "WTO", "title:通知", "batch:batch-002"]
+    queries = [
+        "国",
+        "中华民国",
+        '"语言处理"',
+        "tariffs",
+        '"Ministry of Commerce"',
+        "商务部 -公告",
+        "WTO",
+        "title:通知",
+        "batch:batch-002",
+    ]
     before = {q: sorted(h.id for h in search(q, index=index, limit=20).hits) for q in queries}
     SegmentWriter(ix, codec=ZhenCodec(compression=0)).commit(optimize=True)
     assert len(IndexStore(index).open()._segments()) == 1

@@ -10,7 +10,7 @@ import pytest
 from zhen.corpus import CorpusReader, read_corpus
 from zhen.errors import CorpusError
 
-from .helpers import SAMPLE, write_record, html
+from .helpers import SAMPLE, html, write_record
 
 
 def test_seed_document_fields():
@@ -24,8 +24,7 @@ def test_seed_document_fields():
     assert doc.english_summary.startswith("The General Office of the Ministry of Commerce")
     assert doc.date_value == datetime(2023, 1, 31)
     assert doc.captured == datetime(2023, 1, 31, 3, 27, 46)
-    assert doc.url == ("http://www.mofcom.gov.cn/article/zwgk/gkzcfb/202301/"
-                       "20230103380929.shtml")
+    assert doc.url == ("http://www.mofcom.gov.cn/article/zwgk/gkzcfb/202301/20230103380929.shtml")
     assert doc.archive_url.startswith("https://web.archive.org/web/20230131080211/")
     assert doc.site == "www.mofcom.gov.cn"
     assert doc.resulting_text.endswith("商务部办公厅   市场监管总局办公厅 2023年1月19日")
@@ -54,8 +53,11 @@ def test_batch_is_folder_relative_to_root_and_order_is_deterministic(tmp_path):
             write_record(tmp_path / "twlaw" / batch, f"{batch}-{name}", title=name)
     docs, _ = read_corpus([tmp_path])
     assert [(d.batch, d.id) for d in docs] == [
-        ("twlaw/batch-001", "batch-001-a"), ("twlaw/batch-001", "batch-001-b"),
-        ("twlaw/batch-002", "batch-002-a"), ("twlaw/batch-002", "batch-002-b")]
+        ("twlaw/batch-001", "batch-001-a"),
+        ("twlaw/batch-001", "batch-001-b"),
+        ("twlaw/batch-002", "batch-002-a"),
+        ("twlaw/batch-002", "batch-002-b"),
+    ]
 
 
 def test_bom_and_crlf(tmp_path):
@@ -130,24 +132,31 @@ def test_duplicate_ids_later_batch_wins(tmp_path):
     docs, problems = read_corpus([tmp_path])
     assert [(d.title, d.batch) for d in docs] == [("新", "batch-002")]
     assert [str(p) for p in problems] == [
-        f"{early}: warning: duplicate id 'same': {later} (the later batch) wins"]
+        f"{early}: warning: duplicate id 'same': {later} (the later batch) wins"
+    ]
 
 
 def test_jsonl(tmp_path):
     path = tmp_path / "c.jsonl"
-    lines = [json.dumps({"id": "a", "title": "甲", "date": "1996-10-03 00:00:00"},
-                        ensure_ascii=False),
-             "{not json", json.dumps({"title": "no id"}), "",
-             json.dumps({"id": "b", "translated_title": "B", "html": "nan"})]
+    lines = [
+        json.dumps({"id": "a", "title": "甲", "date": "1996-10-03 00:00:00"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"title": "no id"}),
+        "",
+        json.dumps({"id": "b", "translated_title": "B", "html": "nan"}),
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     docs, problems = read_corpus([path])
     assert [(d.id, d.title, d.translated_title, d.html) for d in docs] == [
-        ("a", "甲", None, None), ("b", None, "B", None)]
+        ("a", "甲", None, None),
+        ("b", None, "B", None),
+    ]
     assert docs[0].date_value == datetime(1996, 10, 3)
     assert docs[0].batch == "c"
     assert [str(p) for p in problems] == [
         f"{path}:2: error: invalid JSON: Expecting property name enclosed in double quotes",
-        f"{path}:3: error: a JSON object with an 'id' is required"]
+        f"{path}:3: error: a JSON object with an 'id' is required",
+    ]
 
 
 def test_missing_path_is_a_corpus_error(tmp_path):
@@ -157,12 +166,12 @@ def test_missing_path_is_a_corpus_error(tmp_path):
 
 def test_jsonl_duplicate_id_later_line_wins_with_a_warning(tmp_path):
     path = tmp_path / "c.jsonl"
-    path.write_text('{"id": "a", "title": "old"}\n{"id": "a", "title": "new"}\n',
-                    encoding="utf-8")
+    path.write_text('{"id": "a", "title": "old"}\n{"id": "a", "title": "new"}\n', encoding="utf-8")
     reader = CorpusReader([path])
     assert [d.title for d in reader.documents()] == ["old", "new"]
     assert [str(p) for p in reader.problems] == [
-        f"{path}:2: warning: duplicate id 'a': this record replaces the one at {path}:1"]
+        f"{path}:2: warning: duplicate id 'a': this record replaces the one at {path}:1"
+    ]
 
 
 def test_special_files_are_skipped_with_a_warning_never_read(tmp_path):
@@ -173,26 +182,38 @@ def test_special_files_are_skipped_with_a_warning_never_read(tmp_path):
     assert [d.id for d in reader.documents()] == ["good"]
     assert [(Path(p.file).name, p.severity, p.message) for p in reader.problems] == [
         ("dangling.txt", "warning", "skipped: No such file or directory"),
-        ("fifo.txt", "warning", "skipped: not a regular file (a FIFO, socket or device)")]
+        ("fifo.txt", "warning", "skipped: not a regular file (a FIFO, socket or device)"),
+    ]
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>x</script>",
-    "20230131032746/javascript:alert(1)", "vbscript:x", "//evil.example/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,<script>x</script>",
+        "20230131032746/javascript:alert(1)",
+        "vbscript:x",
+        "//evil.example/x",
+    ],
+)
 def test_urls_that_are_not_web_links_are_warned_about(tmp_path, url):
     path = write_record(tmp_path / "b", "doc", title="标题", input_url=url)
     reader = CorpusReader([tmp_path])
     (doc,) = reader.documents()
     assert [str(p) for p in reader.problems] == [
         f"{path}:4: warning: input_url {doc.url[:60]!r} is not an http(s) URL; "
-        "it is shown as text, never as a link"]
+        "it is shown as text, never as a link"
+    ]
 
 
 def test_text_only_in_html_is_extracted_with_a_note(tmp_path):
-    html = ("<html><head><style>p {color: red}</style><script>alert(1)</script>"
-            "</head><body><h1>通知</h1><p>关于<b>进口关税</b>的说明。</p>"
-            "<div>Second block</div></body></html>")
-    path = write_record(tmp_path / "b", "page", title="网页", html=html)
+    html = (
+        "<html><head><style>p {color: red}</style><script>alert(1)</script>"
+        "</head><body><h1>通知</h1><p>关于<b>进口关税</b>的说明。</p>"
+        "<div>Second block</div></body></html>"
+    )
+    write_record(tmp_path / "b", "page", title="网页", html=html)
     reader = CorpusReader([tmp_path])
     (doc,) = reader.documents()
     assert doc.resulting_text is None  # the record itself is kept as it is
@@ -202,8 +223,7 @@ def test_text_only_in_html_is_extracted_with_a_note(tmp_path):
 
 
 def test_resulting_text_wins_over_html(tmp_path):
-    write_record(tmp_path / "b", "both", title="t", html="<p>页面</p>",
-                 resulting_text="正文")
+    write_record(tmp_path / "b", "both", title="t", html="<p>页面</p>", resulting_text="正文")
     reader = CorpusReader([tmp_path])
     (doc,) = reader.documents()
     assert (doc.body_text, reader.problems) == ("正文", [])
@@ -212,14 +232,21 @@ def test_resulting_text_wins_over_html(tmp_path):
 def test_html_body_is_searched_and_shown_as_text(tmp_path):
     from zhen.indexer import update_index
     from zhen.search import Searcher
-    write_record(tmp_path / "c" / "b", "page", title="网页",
-                 html="<p>关于<b>进口关税</b>的说明<img src=x onerror=alert(1)>。</p>")
+
+    write_record(
+        tmp_path / "c" / "b",
+        "page",
+        title="网页",
+        html="<p>关于<b>进口关税</b>的说明<img src=x onerror=alert(1)>。</p>",
+    )
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     searcher = Searcher(tmp_path / "ix")
     (hit,) = searcher.search('"进口关税"').hits
     assert html(hit, "body") == "关于<mark>进口关税</mark>的说明。"
     record = searcher.document("page")
-    assert (record["resulting_text"], record["resulting_text_from"]) == \
-        ("关于进口关税的说明。", "html")
+    assert (record["resulting_text"], record["resulting_text_from"]) == (
+        "关于进口关税的说明。",
+        "html",
+    )
     assert "<img" in record["html"]  # kept, never rendered
     searcher.close()

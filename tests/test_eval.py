@@ -17,18 +17,17 @@ from .conftest import write_record
 DOCS = {
     "a_tariff": dict(title="关税", resulting_text="进口关税税率表。"),
     "b_customs": dict(title="海关", resulting_text="海关监管规定。"),
-    "e_glacier": dict(translated_title="Glacier",
-                      translated_content="Glacier glacier glacier."),
-    "f_long": dict(translated_content="A long report on mountains, rivers, lakes, "
-                                      "forests, deserts, weather and one glacier "
-                                      "among many other things in the region."),
+    "e_glacier": dict(translated_title="Glacier", translated_content="Glacier glacier glacier."),
+    "f_long": dict(
+        translated_content="A long report on mountains, rivers, lakes, "
+        "forests, deserts, weather and one glacier "
+        "among many other things in the region."
+    ),
 }
 # q1 finds a_tariff only; q2 finds e_glacier (tf 4 in a short text) above
 # f_long (tf 1 in a long one); q3 finds nothing; q4 is not judged.
 QUERIES = "q1\t关税\nq2\tglacier\nq3\tzeppelin\nq4\t海关\n"
-QRELS = ("q1 0 a_tariff 2\nq1 0 b_customs 1\n"
-         "q2 0 f_long 1\nq2 0 e_glacier 0\n"
-         "q3 0 a_tariff 1\n")
+QRELS = "q1 0 a_tariff 2\nq1 0 b_customs 1\nq2 0 f_long 1\nq2 0 e_glacier 0\nq3 0 a_tariff 1\n"
 # By hand (trec_eval's nDCG: gain = grade, discount log2(rank + 1)):
 #   q1: ranking [a(2)]; ideal [a(2), b(1)]: nDCG = 2 / (2 + 1/log2 3);
 #       RR = 1; R@100 = 1/2.
@@ -36,9 +35,11 @@ QRELS = ("q1 0 a_tariff 2\nq1 0 b_customs 1\n"
 #   q3: no result: 0, 0, 0 (counted, not dropped).
 NDCG_Q1 = 2 / (2 + 1 / math.log2(3))
 NDCG_Q2 = 1 / math.log2(3)
-EXPECTED = {"nDCG@10": (NDCG_Q1 + NDCG_Q2 + 0) / 3,
-            "RR@10": (1 + 0.5 + 0) / 3,
-            "R@100": (0.5 + 1 + 0) / 3}
+EXPECTED = {
+    "nDCG@10": (NDCG_Q1 + NDCG_Q2 + 0) / 3,
+    "RR@10": (1 + 0.5 + 0) / 3,
+    "R@100": (0.5 + 1 + 0) / 3,
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,14 @@ def collection(tmp_path_factory):
 
 
 def args(collection, *extra):
-    return ["eval", str(collection / "queries.tsv"), str(collection / "qrels"),
-            "--index", str(collection / "index"), *extra]
+    return [
+        "eval",
+        str(collection / "queries.tsv"),
+        str(collection / "qrels"),
+        "--index",
+        str(collection / "index"),
+        *extra,
+    ]
 
 
 def test_measures_by_hand(collection):
@@ -81,11 +88,13 @@ def test_cli_text(runner, collection):
     result = runner.invoke(cli, args(collection))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[:5] == ["4 queries, 3 judged",
-                         f"nDCG@10  {EXPECTED['nDCG@10']:.4f}",
-                         f"RR@10    {EXPECTED['RR@10']:.4f}",
-                         f"R@100    {EXPECTED['R@100']:.4f}",
-                         "no result: 1"]
+    assert lines[:5] == [
+        "4 queries, 3 judged",
+        f"nDCG@10  {EXPECTED['nDCG@10']:.4f}",
+        f"RR@10    {EXPECTED['RR@10']:.4f}",
+        f"R@100    {EXPECTED['R@100']:.4f}",
+        "no result: 1",
+    ]
     assert lines[5].startswith("ms per query: mean ")
 
 
@@ -109,30 +118,42 @@ def test_cli_run_out(runner, collection, tmp_path):
         ["q1", "Q0", "a_tariff", "1", "zhen"],
         ["q2", "Q0", "e_glacier", "1", "zhen"],
         ["q2", "Q0", "f_long", "2", "zhen"],
-        ["q4", "Q0", "b_customs", "1", "zhen"]]
+        ["q4", "Q0", "b_customs", "1", "zhen"],
+    ]
     scores = [float(r[4]) for r in rows]
     assert scores[1] > scores[2] > 0
 
 
-@pytest.mark.parametrize("queries, qrels, message", [
-    (None, "q1 0 a_tariff 1\n", "{q}: no such file"),
-    ("q1\tx\n", "q1 0 a_tariff 1\nq1 0 b_customs\n",
-     "{r}:2: expected 4 columns 'qid 0 docid grade', found 3"),
-    ("q1\tx\n", "q1 0 a_tariff yes\n", "{r}:1: the grade 'yes' is not a whole number"),
-    ("q1\tx\n", "q1 0 a_tariff 1\nq9 0 a_tariff 1\n",
-     "{r}:2: query id 'q9' is not in the queries file"),
-    ("\n\n", "q1 0 a_tariff 1\n", "{q}: no queries in the file"),
-    ("q1\tx\nq2 no tab\n", "q1 0 a_tariff 1\n",
-     "{q}:2: expected 'qid<TAB>query', found 'q2 no tab'"),
-    ("q1\tx\nq1\ty\n", "q1 0 a_tariff 1\n", "{q}:2: query id 'q1' again"),
-])
+@pytest.mark.parametrize(
+    "queries, qrels, message",
+    [
+        (None, "q1 0 a_tariff 1\n", "{q}: no such file"),
+        (
+            "q1\tx\n",
+            "q1 0 a_tariff 1\nq1 0 b_customs\n",
+            "{r}:2: expected 4 columns 'qid 0 docid grade', found 3",
+        ),
+        ("q1\tx\n", "q1 0 a_tariff yes\n", "{r}:1: the grade 'yes' is not a whole number"),
+        (
+            "q1\tx\n",
+            "q1 0 a_tariff 1\nq9 0 a_tariff 1\n",
+            "{r}:2: query id 'q9' is not in the queries file",
+        ),
+        ("\n\n", "q1 0 a_tariff 1\n", "{q}: no queries in the file"),
+        (
+            "q1\tx\nq2 no tab\n",
+            "q1 0 a_tariff 1\n",
+            "{q}:2: expected 'qid<TAB>query', found 'q2 no tab'",
+        ),
+        ("q1\tx\nq1\ty\n", "q1 0 a_tariff 1\n", "{q}:2: query id 'q1' again"),
+    ],
+)
 def test_bad_input_exits_2(runner, collection, tmp_path, queries, qrels, message):
     q, r = tmp_path / "q.tsv", tmp_path / "r.qrels"
     if queries is not None:
         q.write_text(queries, encoding="utf-8")
     r.write_text(qrels, encoding="utf-8")
-    result = runner.invoke(cli, ["eval", str(q), str(r),
-                                 "--index", str(collection / "index")])
+    result = runner.invoke(cli, ["eval", str(q), str(r), "--index", str(collection / "index")])
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == "Error: " + message.format(q=q, r=r)
     assert "Traceback" not in result.output

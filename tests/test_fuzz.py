@@ -9,18 +9,56 @@ reader.
 import signal
 from contextlib import contextmanager
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from zhen.cli import cli
 from zhen.corpus import CorpusReader
 from zhen.errors import QueryError
 from zhen.search import Searcher
 
-PIECES = ["(", ")", '"', ":", "-", "OR", "AND", "NOT", " ", "title:", "zh:",
-          "en:", "site:", "batch:", "date:", "..", "2023", "商务部", "中華",
-          "国", "tariff", "cafe\u0301", "\u0301", "\x00", "\x1b[31m", "\t",
-          "\u3000", "（", "）", "“", "http://x.com/a", "<script>", "*", "?",
-          "𠮷", "ＡＰＩ", "\u200b", "\ufeff", "\\", "'"]
+PIECES = [
+    "(",
+    ")",
+    '"',
+    ":",
+    "-",
+    "OR",
+    "AND",
+    "NOT",
+    " ",
+    "title:",
+    "zh:",
+    "en:",
+    "site:",
+    "batch:",
+    "date:",
+    "..",
+    "2023",
+    "商务部",
+    "中華",
+    "国",
+    "tariff",
+    "cafe\u0301",
+    "\u0301",
+    "\x00",
+    "\x1b[31m",
+    "\t",
+    "\u3000",
+    "（",
+    "）",
+    "“",
+    "http://x.com/a",
+    "<script>",
+    "*",
+    "?",
+    "𠮷",
+    "ＡＰＩ",
+    "\u200b",
+    "\ufeff",
+    "\\",
+    "'",
+]
 queries = st.one_of(
     st.lists(st.sampled_from(PIECES), max_size=30).map("".join),
     st.text(max_size=60),
@@ -28,8 +66,9 @@ queries = st.one_of(
     st.integers(1, 400).map(lambda n: "NOT " * n + "国"),
     st.integers(1, 3000).map(lambda n: "国 " * n),
 )
-FUZZ = settings(max_examples=150, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @FUZZ
@@ -64,6 +103,7 @@ def test_web_answers_200_or_400(client, text, route):
 def time_limit(seconds):
     def stop(*_):
         raise TimeoutError("the reader hung")
+
     previous = signal.signal(signal.SIGALRM, stop)
     signal.alarm(seconds)
     try:
@@ -73,19 +113,37 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-KEYS = ["html", "title", "resulting_text", "input_url", "returned_url", "date",
-        "translated_title", "translated_content", "english_summary"]
-record_lines = st.lists(st.one_of(
-    st.sampled_from(KEYS).map(lambda k: k + ": "),
-    st.sampled_from(KEYS).flatmap(lambda k: st.text(max_size=20).map(
-        lambda v: f"{k}: {v}")),
-    st.text(max_size=30)), max_size=20).map("\n".join).map(
-        lambda t: t.encode("utf-8", "surrogatepass"))
+KEYS = [
+    "html",
+    "title",
+    "resulting_text",
+    "input_url",
+    "returned_url",
+    "date",
+    "translated_title",
+    "translated_content",
+    "english_summary",
+]
+record_lines = (
+    st.lists(
+        st.one_of(
+            st.sampled_from(KEYS).map(lambda k: k + ": "),
+            st.sampled_from(KEYS).flatmap(
+                lambda k: st.text(max_size=20).map(lambda v: f"{k}: {v}")
+            ),
+            st.text(max_size=30),
+        ),
+        max_size=20,
+    )
+    .map("\n".join)
+    .map(lambda t: t.encode("utf-8", "surrogatepass"))
+)
 record_bytes = st.one_of(st.binary(max_size=300), record_lines)
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(record_bytes, min_size=1, max_size=4), st.booleans())
 def test_reader_gives_documents_or_problems(tmp_path_factory, contents, jsonl):
     folder = tmp_path_factory.mktemp("fuzz")
@@ -99,5 +157,4 @@ def test_reader_gives_documents_or_problems(tmp_path_factory, contents, jsonl):
         docs = list(reader.documents())
     for doc in docs:
         assert doc.id and doc.path
-    assert len(docs) + len(reader.problems) >= 1 or all(
-        not data.strip() for data in contents)
+    assert len(docs) + len(reader.problems) >= 1 or all(not data.strip() for data in contents)

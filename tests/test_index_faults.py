@@ -27,14 +27,14 @@ def _poisoned(monkeypatch):
         if "BOOM" in value:
             raise ValueError("cannot analyse this value")
         return real(value)
+
     monkeypatch.setattr(zhen.analysis, "prepare", prepare)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_failing_record_is_reported_and_its_chunk_is_kept(tmp_path, monkeypatch, jobs):
     corpus = write_corpus(tmp_path / "c", DOCS)
-    bad = write_record(corpus / "batch-002", "012_bad", title="坏记录",
-                       resulting_text="BOOM 正文")
+    bad = write_record(corpus / "batch-002", "012_bad", title="坏记录", resulting_text="BOOM 正文")
     _poisoned(monkeypatch)
     report = update_index([corpus], index=tmp_path / "ix", jobs=jobs)
     assert report.failed == 1
@@ -47,8 +47,12 @@ def test_a_failing_record_is_reported_and_its_chunk_is_kept(tmp_path, monkeypatc
 
 def test_combining_marks_index_and_search(tmp_path):
     corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
-    write_record(corpus / "batch-001", "005_cafe", title="咖啡馆 cafe\u0301",
-                 translated_title="The cafe\u0301 on the corner")
+    write_record(
+        corpus / "batch-001",
+        "005_cafe",
+        title="咖啡馆 cafe\u0301",
+        translated_title="The cafe\u0301 on the corner",
+    )
     report = update_index([corpus], index=tmp_path / "ix", jobs=2)
     assert (report.added, report.failed, report.documents) == (5, 0, 5)
     for query in ("café", "cafe\u0301", "咖啡馆"):
@@ -58,33 +62,51 @@ def test_combining_marks_index_and_search(tmp_path):
 def test_index_exits_1_when_a_record_failed(runner, tmp_path):
     write_record(tmp_path / "c" / "b", "good", title="好的记录")
     (tmp_path / "c" / "b" / "bad.txt").write_bytes(b"\x00binary")
-    result = runner.invoke(cli, ["index", "--index", str(tmp_path / "ix"),
-                                 "--jobs", "1", str(tmp_path / "c")])
+    result = runner.invoke(
+        cli, ["index", "--index", str(tmp_path / "ix"), "--jobs", "1", str(tmp_path / "c")]
+    )
     assert result.exit_code == 1
-    assert "1 added, 0 updated, 0 unchanged, 0 removed, 1 failed; 1 documents" \
-        in result.output
+    assert "1 added, 0 updated, 0 unchanged, 0 removed, 1 failed; 1 documents" in result.output
     assert "1 record could not be indexed" in result.output
 
 
 # -- a real `zhen index` process, killed or interrupted ------------------
 
+
 def _zhen_index(index, corpus, **popen):
-    args = [sys.executable, "-m", "zhen", "index", "--index", str(index),
-            "--jobs", "2", "--commit-every", "50", str(corpus)]
-    return args, subprocess.Popen(args, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, **popen)
+    args = [
+        sys.executable,
+        "-m",
+        "zhen",
+        "index",
+        "--index",
+        str(index),
+        "--jobs",
+        "2",
+        "--commit-every",
+        "50",
+        str(corpus),
+    ]
+    return args, subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    )
 
 
 def _many_docs(root, count=200):
     for n in range(count):
-        write_record(root / "b", f"{n:03d}_doc", title=f"文件{n}号",
-                     resulting_text="中华人民共和国条例。" * 300)
+        write_record(
+            root / "b",
+            f"{n:03d}_doc",
+            title=f"文件{n}号",
+            resulting_text="中华人民共和国条例。" * 300,
+        )
     return root
 
 
 def _children(pid):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout
     return [int(x) for x in out.split()]
 
 
@@ -116,11 +138,21 @@ def test_kill_9_of_the_parent_takes_its_workers_and_the_lock(tmp_path):
     # Many tiny records in one chunk: the workers wait on their job queue
     # while the parent reads files, which is when they used to outlive it.
     for n in range(1500):
-        write_record(tmp_path / "c" / "b", f"{n:04d}_doc", title=f"文件{n}号",
-                     resulting_text="条例。")
+        write_record(
+            tmp_path / "c" / "b", f"{n:04d}_doc", title=f"文件{n}号", resulting_text="条例。"
+        )
     index = tmp_path / "ix"
-    args = [sys.executable, "-m", "zhen", "index", "--index", str(index),
-            "--jobs", "2", str(tmp_path / "c")]
+    args = [
+        sys.executable,
+        "-m",
+        "zhen",
+        "index",
+        "--index",
+        str(index),
+        "--jobs",
+        "2",
+        str(tmp_path / "c"),
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None)
     time.sleep(0.3)

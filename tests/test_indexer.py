@@ -38,8 +38,13 @@ def test_incremental_runs(tmp_path, jobs):
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
 
     write_corpus(corpus, {"batch-002": DOCS["batch-002"]})
-    write_record(corpus / "batch-001", "003_nlp", title="技术说明",
-                 resulting_text="机器翻译技术。", date="2021-03-05")
+    write_record(
+        corpus / "batch-001",
+        "003_nlp",
+        title="技术说明",
+        resulting_text="机器翻译技术。",
+        date="2021-03-05",
+    )
     third = update_index([corpus], index=index, jobs=jobs)
     assert (third.added, third.updated, third.unchanged) == (7, 1, 3)
     assert third.documents == 11
@@ -49,14 +54,17 @@ def test_incremental_runs(tmp_path, jobs):
 
 def test_unchanged_files_are_not_read_again(tmp_path, monkeypatch):
     from zhen.corpus import CorpusReader
+
     corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
     index = tmp_path / "ix"
     update_index([corpus], index=index, jobs=1)
     read = []
     original = CorpusReader._read_txt
-    monkeypatch.setattr(CorpusReader, "_read_txt",
-                        lambda self, path, batch: read.append(path.stem)
-                        or original(self, path, batch))
+    monkeypatch.setattr(
+        CorpusReader,
+        "_read_txt",
+        lambda self, path, batch: read.append(path.stem) or original(self, path, batch),
+    )
 
     again = update_index([corpus], index=index, jobs=1)
     assert (again.unchanged, read) == (4, [])
@@ -155,9 +163,8 @@ def test_rebuild_switches_to_new_settings(tmp_path):
 def test_second_writer_is_refused_with_the_holder_named(tmp_path):
     corpus = write_corpus(tmp_path / "c", {"batch-001": DOCS["batch-001"]})
     index = tmp_path / "ix"
-    with WriterLock(index):
-        with pytest.raises(IndexLockedError) as info:
-            update_index([corpus], index=index, jobs=1)
+    with WriterLock(index), pytest.raises(IndexLockedError) as info:
+        update_index([corpus], index=index, jobs=1)
     assert f"is being written by pid {os.getpid()}" in info.value.message
     assert "--wait" in info.value.hint
 
@@ -186,8 +193,12 @@ def _tiny_corpus(root, count=60):
     """Small records, quick to index: the kill tests need a run that is
     still going after its first commit, not a large corpus."""
     for n in range(count):
-        write_record(root / "b", f"{n:03d}_doc", title=f"文件{n}号",
-                     resulting_text="中华人民共和国条例。" * 200)
+        write_record(
+            root / "b",
+            f"{n:03d}_doc",
+            title=f"文件{n}号",
+            resulting_text="中华人民共和国条例。" * 200,
+        )
     return root
 
 
@@ -201,12 +212,15 @@ def _wait_until(condition, seconds=60):
 @pytest.mark.parametrize("commits", [1, 3])
 def test_sigkill_leaves_a_searchable_index_and_a_rerun_finishes(tmp_path, commits):
     corpus, index = _tiny_corpus(tmp_path / "c"), tmp_path / "ix"
-    args = _zhen("index", "--index", str(index), "--jobs", "1",
-                 "--commit-every", "10", str(corpus))
+    args = _zhen("index", "--index", str(index), "--jobs", "1", "--commit-every", "10", str(corpus))
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = IndexStore(index)
-    _wait_until(lambda: proc.poll() is not None or (
-        store.current() is not None and store.open().doc_count() >= 10 * commits))
+    _wait_until(
+        lambda: (
+            proc.poll() is not None
+            or (store.current() is not None and store.open().doc_count() >= 10 * commits)
+        )
+    )
     proc.send_signal(signal.SIGKILL)  # a no-op if it already finished
     proc.wait()
     before = store.open().doc_count()
@@ -221,8 +235,9 @@ def test_sigkill_leaves_a_searchable_index_and_a_rerun_finishes(tmp_path, commit
 
 def test_jsonl_duplicate_ids_index_once_with_the_later_record(tmp_path):
     path = tmp_path / "c.jsonl"
-    path.write_text('{"id": "a", "title": "旧的"}\n{"id": "a", "title": "新的"}\n',
-                    encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "title": "旧的"}\n{"id": "a", "title": "新的"}\n', encoding="utf-8"
+    )
     report = update_index([path], index=tmp_path / "ix", jobs=1)
     assert report.documents == 1
     assert search("新的", index=tmp_path / "ix").total == 1
@@ -236,8 +251,17 @@ def test_killed_rebuild_keeps_the_live_index_and_resumes(tmp_path):
     write_record(small / "b", "only", title="zqxjv")
     update_index([small], index=index, jobs=1)
     corpus = _tiny_corpus(tmp_path / "c")
-    args = _zhen("index", "--rebuild", "--index", str(index), "--jobs", "1",
-                 "--commit-every", "10", str(corpus))
+    args = _zhen(
+        "index",
+        "--rebuild",
+        "--index",
+        str(index),
+        "--jobs",
+        "1",
+        "--commit-every",
+        "10",
+        str(corpus),
+    )
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = IndexStore(index)
     deadline = time.monotonic() + 60

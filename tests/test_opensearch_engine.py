@@ -13,12 +13,17 @@ from whoosh import query as wq
 from zhen.compiler import Compiler
 from zhen.corpus import read_corpus
 from zhen.engines.opensearch.compiler import DslCompiler, to_dsl
-from zhen.engines.opensearch.mapping import (NotACluster, alias_targets,
-                                             create_index, detect_engine,
-                                             fingerprint, index_body,
-                                             point_alias, stored_fingerprint)
-from zhen.engines.opensearch.writer import (FILLER, BulkWriter, known_hashes,
-                                            wire_terms)
+from zhen.engines.opensearch.mapping import (
+    NotACluster,
+    alias_targets,
+    create_index,
+    detect_engine,
+    fingerprint,
+    index_body,
+    point_alias,
+    stored_fingerprint,
+)
+from zhen.engines.opensearch.writer import FILLER, BulkWriter, known_hashes, wire_terms
 from zhen.query import parse
 from zhen.schema import build_schema
 from zhen.search import Searcher
@@ -27,12 +32,36 @@ from .helpers import SAMPLE, html
 from .search_node import opensearch_client, opensearch_url  # noqa: F401  (fixtures)
 
 QUERIES = [
-    "商务部", "国", "人民", '"语言处理"', '"Ministry of Commerce"', "tariff", "tariffs",
-    "WTO OR 世贸", "商务部 -通知", "NOT 通知", "title:商务部", "zh:通知", "en:commerce",
-    "date:2023", "date:2020..", "date:..2019-12-31", "site:gov.cn", "site:mofcom.gov.cn",
-    "batch:batch-001", "通知 date:2022..2023", "环境保护公益诉讼应当提交哪些材料？",
-    "which rules apply to tariffs on imports", '"中华人民共和国" OR "People\'s Republic"',
-    "C++", "2024", "中華民國", "(WTO OR 世贸) 规则", "外商投资", "中华人民共和国", "国务院 通知",
+    "商务部",
+    "国",
+    "人民",
+    '"语言处理"',
+    '"Ministry of Commerce"',
+    "tariff",
+    "tariffs",
+    "WTO OR 世贸",
+    "商务部 -通知",
+    "NOT 通知",
+    "title:商务部",
+    "zh:通知",
+    "en:commerce",
+    "date:2023",
+    "date:2020..",
+    "date:..2019-12-31",
+    "site:gov.cn",
+    "site:mofcom.gov.cn",
+    "batch:batch-001",
+    "通知 date:2022..2023",
+    "环境保护公益诉讼应当提交哪些材料？",
+    "which rules apply to tariffs on imports",
+    '"中华人民共和国" OR "People\'s Republic"',
+    "C++",
+    "2024",
+    "中華民國",
+    "(WTO OR 世贸) 规则",
+    "外商投资",
+    "中华人民共和国",
+    "国务院 通知",
 ]
 
 
@@ -65,7 +94,8 @@ def test_compiler_renders_every_node():
     assert to_dsl(wq.NullQuery) == {"match_none": {}}
     long_word = "a" * 300
     assert to_dsl(wq.Term("body_en", long_word)) == {
-        "match_phrase": {"body_en": {"query": long_word}}}
+        "match_phrase": {"body_en": {"query": long_word}}
+    }
     assert to_dsl(wq.Term("site_tags", long_word))["term"]
     assert to_dsl(wq.And([wq.Term("a", "b"), wq.NullQuery])) == {"match_none": {}}
     for text in QUERIES:
@@ -88,10 +118,12 @@ def test_detect_engine_refuses_other_servers():
 
 # -- against a real node ---------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample_cluster_index(opensearch_url):
     """The sample corpus in an OpenSearch index behind an alias."""
     from opensearchpy import OpenSearch
+
     client = OpenSearch(opensearch_url, timeout=60)
     alias, index = "zhen-sample", "zhen-sample-000001"
     client.indices.delete(index=index, ignore_unavailable=True)
@@ -136,8 +168,7 @@ def test_same_matches_as_whoosh(sample_cluster_index, sample_index, loose):
     whoosh, dsl = Compiler(), DslCompiler()
     for text in QUERIES:
         tree = parse(text)
-        expected = {hit["id"] for hit in
-                    searcher.search(whoosh.compile(tree, loose), limit=None)}
+        expected = {hit["id"] for hit in searcher.search(whoosh.compile(tree, loose), limit=None)}
         assert _cluster_ids(client, alias, dsl.compile(tree, loose)) == expected, text
 
 
@@ -150,8 +181,7 @@ def test_per_document_errors_deletes_and_alias_switch(opensearch_client):
         create_index(client, name)
     point_alias(client, "zhen-life", "zhen-life-1")
     try:
-        client.indices.put_settings(index="zhen-life-2",
-                                    body={"index.blocks.write": True})
+        client.indices.put_settings(index="zhen-life-2", body={"index.blocks.write": True})
         refused = BulkWriter(client, "zhen-life-2", retries=0).index_documents(docs[:3])
         assert [f.id for f in refused.failures] == [d.id for d in docs[:3]]
         assert refused.failures[0].status == 403
@@ -174,8 +204,7 @@ from zhen.engines.opensearch import lock as cluster_lock  # noqa: E402
 from zhen.engines.opensearch.errors import EngineUnavailableError  # noqa: E402
 from zhen.engines.opensearch.indexer import update_cluster_index  # noqa: E402
 from zhen.engines.opensearch.searcher import ClusterSearcher  # noqa: E402
-from zhen.errors import (DocumentNotFoundError, IndexLockedError,  # noqa: E402
-                         QueryError, SettingsMismatchError)
+from zhen.errors import DocumentNotFoundError, IndexLockedError, QueryError, SettingsMismatchError  # noqa: E402
 
 from .helpers import write_corpus, write_record  # noqa: E402
 
@@ -242,8 +271,7 @@ def test_ranking_sort_and_paging(engine):
     question = "中华民国的宪法是基于什么主义制定的呢"
     assert _ids(engine, question)[0] == "005_traditional"
     assert _ids(engine, "which rules apply to tariffs on imported goods")[0] == "008_tariffs"
-    assert _ids(engine, "date:2016..", sort="date")[:3] == \
-        ["007_api", "008_tariffs", "001_mofcom"]
+    assert _ids(engine, "date:2016..", sort="date")[:3] == ["007_api", "008_tariffs", "001_mofcom"]
     everything = _ids(engine, "date:1900..", sort="date")
     pages = [engine.search("date:1900..", limit=4, page=p, sort="date") for p in (1, 2, 3)]
     assert [(p.total, p.pages) for p in pages] == [(11, 3)] * 3
@@ -256,12 +284,17 @@ def test_ranking_sort_and_paging(engine):
 def test_facets(engine):
     result = engine.search("国")
     assert result.facets["year"] == [
-        {"value": y, "count": 1, "filter": f"date:{y}"} for y in ("2023", "2022", "2019", "1947")]
+        {"value": y, "count": 1, "filter": f"date:{y}"} for y in ("2023", "2022", "2019", "1947")
+    ]
     assert result.facets["batch"] == [
         {"value": "batch-001", "count": 2, "filter": "batch:batch-001"},
-        {"value": "batch-002", "count": 2, "filter": "batch:batch-002"}]
-    assert {f["value"] for f in result.facets["site"]} == \
-        {"www.mofcom.gov.cn", "www.gov.cn", "law.moj.gov.tw"}
+        {"value": "batch-002", "count": 2, "filter": "batch:batch-002"},
+    ]
+    assert {f["value"] for f in result.facets["site"]} == {
+        "www.mofcom.gov.cn",
+        "www.gov.cn",
+        "law.moj.gov.tw",
+    }
     narrowed = engine.search("国 " + result.facets["year"][0]["filter"])
     assert narrowed.total == 1
 
@@ -281,7 +314,7 @@ def test_highlights(engine):
     assert html(hit, "body") == "应用接口<mark>ＡＰＩ２０２４</mark>版本。"
     assert html(hit, "body_en").startswith("The <mark>API2024</mark> specification")
     assert hit.matched == ["body", "body_en"]
-    first, = [h for h in engine.search("中华民国").hits if h.id == "005_traditional"]
+    (first,) = [h for h in engine.search("中华民国").hits if h.id == "005_traditional"]
     assert html(first, "title") == "<mark>中華民國</mark>憲法"
     assert (first.date, first.site, first.batch) == ("1947-01-01", "law.moj.gov.tw", "batch-002")
 
@@ -295,8 +328,11 @@ def test_query_errors_and_documents(engine):
     with pytest.raises(QueryError):
         engine.search("国", page=0)
     record = engine.document("001_mofcom")
-    assert (record["id"], record["batch"], record["title"]) == \
-        ("001_mofcom", "batch-001", "中华人民共和国商务部公告")
+    assert (record["id"], record["batch"], record["title"]) == (
+        "001_mofcom",
+        "batch-001",
+        "中华人民共和国商务部公告",
+    )
     with pytest.raises(DocumentNotFoundError):
         engine.document("no-such-id")
 
@@ -311,14 +347,23 @@ def test_same_results_as_whoosh(small_corpus, small_index, opensearch_url):
     try:
         for query in [q for q, _ in MATCHES] + ["商务部 WTO", "the Ministry", "-国"]:
             a, b = whoosh.search(query, limit=50), cluster.search(query, limit=50)
-            assert (a.total, a.pages, a.facets, a.relaxed, a.message) == \
-                (b.total, b.pages, b.facets, b.relaxed, b.message), query
+            assert (a.total, a.pages, a.facets, a.relaxed, a.message) == (
+                b.total,
+                b.pages,
+                b.facets,
+                b.relaxed,
+                b.message,
+            ), query
             by_id = {hit.id: hit for hit in b.hits}
             for hit in a.hits:
                 other = by_id[hit.id]
-                assert (hit.fragments, hit.matched, hit.title, hit.date, hit.url) == \
-                    (other.fragments, other.matched, other.title, other.date,
-                     other.url), (query, hit.id)
+                assert (hit.fragments, hit.matched, hit.title, hit.date, hit.url) == (
+                    other.fragments,
+                    other.matched,
+                    other.title,
+                    other.date,
+                    other.url,
+                ), (query, hit.id)
     finally:
         whoosh.close()
         cluster.close()
@@ -327,14 +372,21 @@ def test_same_results_as_whoosh(small_corpus, small_index, opensearch_url):
 @pytest.mark.cluster
 def test_deep_pages_use_search_after(opensearch_url, small_corpus, monkeypatch):
     from zhen.engines.opensearch import searcher as module
+
     url = opensearch_url + "/zhen-deep"
     update_cluster_index([small_corpus], url, rebuild=True)
     cluster = ClusterSearcher(url)
-    shallow = [h.id for p in (1, 2, 3, 4) for h in
-               cluster.search("date:1900..", limit=3, page=p, sort="date").hits]
+    shallow = [
+        h.id
+        for p in (1, 2, 3, 4)
+        for h in cluster.search("date:1900..", limit=3, page=p, sort="date").hits
+    ]
     monkeypatch.setattr(module, "RESULT_WINDOW", 4)  # every page past 1 is "deep"
-    deep = [h.id for p in (1, 2, 3, 4) for h in
-            cluster.search("date:1900..", limit=3, page=p, sort="date").hits]
+    deep = [
+        h.id
+        for p in (1, 2, 3, 4)
+        for h in cluster.search("date:1900..", limit=3, page=p, sort="date").hits
+    ]
     result = cluster.search("国", limit=3, page=2)
     assert deep == shallow and len(deep) == 11
     assert result.total == 4 and len(result.hits) == 1
@@ -343,10 +395,12 @@ def test_deep_pages_use_search_after(opensearch_url, small_corpus, monkeypatch):
 
 # -- indexing -------------------------------------------------------------------
 
+
 @pytest.fixture
 def cluster_url(opensearch_url, request):
     """A fresh alias of its own for one test (its indexes deleted after)."""
     from opensearchpy import OpenSearch
+
     name = "zhen-t-" + request.node.name.lower().replace("_", "-")[:40]
     client = OpenSearch(opensearch_url)
     yield f"{opensearch_url}/{name}"
@@ -356,20 +410,27 @@ def cluster_url(opensearch_url, request):
 
 
 def _counts(report):
-    return {k: getattr(report, k) for k in ("added", "updated", "unchanged", "removed",
-                                            "missing", "failed", "documents")}
+    return {
+        k: getattr(report, k)
+        for k in ("added", "updated", "unchanged", "removed", "missing", "failed", "documents")
+    }
 
 
 @pytest.mark.cluster
 def test_incremental_updates(cluster_url, tmp_path):
     root = write_corpus(tmp_path / "c")
     first = update_cluster_index([root], cluster_url)
-    assert _counts(first) == dict(added=11, updated=0, unchanged=0, removed=0,
-                                  missing=0, failed=0, documents=11)
-    write_record(root / "batch-003", "012_new", title="新批次",
-                 resulting_text="海关新规定。")
-    write_record(root / "batch-002", "011_mofcom_only", title="商务部通知（修订）",
-                 resulting_text="商务部再次发布通知。", date="2016-01-02")
+    assert _counts(first) == dict(
+        added=11, updated=0, unchanged=0, removed=0, missing=0, failed=0, documents=11
+    )
+    write_record(root / "batch-003", "012_new", title="新批次", resulting_text="海关新规定。")
+    write_record(
+        root / "batch-002",
+        "011_mofcom_only",
+        title="商务部通知（修订）",
+        resulting_text="商务部再次发布通知。",
+        date="2016-01-02",
+    )
     second = update_cluster_index([root], cluster_url)
     assert (second.added, second.updated, second.unchanged, second.documents) == (1, 1, 10, 12)
     searcher = ClusterSearcher(cluster_url)
@@ -447,10 +508,14 @@ def test_one_writer_at_a_time(cluster_url, small_corpus, opensearch_client, monk
         waited = update_cluster_index([small_corpus], cluster_url, wait=True)
         assert waited.unchanged == 11
     # a dead writer's lock (no heartbeat for LOCK_TTL seconds) is taken over
-    opensearch_client.index(index=cluster_lock.LOCKS_INDEX, id=alias, refresh=True,
-                            body={"owner": "pid 1 on elsewhere", "heartbeat": 0})
+    opensearch_client.index(
+        index=cluster_lock.LOCKS_INDEX,
+        id=alias,
+        refresh=True,
+        body={"owner": "pid 1 on elsewhere", "heartbeat": 0},
+    )
     with pytest.raises(IndexLockedError, match="pid 1 on elsewhere"):
-        monkeypatch.setattr(cluster_lock, "LOCK_TTL", 10 ** 12)
+        monkeypatch.setattr(cluster_lock, "LOCK_TTL", 10**12)
         update_cluster_index([small_corpus], cluster_url)
     monkeypatch.setattr(cluster_lock, "LOCK_TTL", 60)
     assert update_cluster_index([small_corpus], cluster_url).unchanged == 11
@@ -480,7 +545,7 @@ def test_bulk_error_reported_with_its_file(cluster_url, tmp_path):
     bad = write_record(root, "huge", title="大", input_url="http://" + "a" * 40000 + ".com/")
     report = update_cluster_index([root], cluster_url)
     assert (report.added, report.failed, report.documents) == (1, 1, 1)
-    problem, = report.problems
+    (problem,) = report.problems
     assert problem.file == str(bad) and "refused" in problem.message
     assert "immense term" in problem.message
 
@@ -522,6 +587,7 @@ def test_a_web_server_is_not_a_cluster(small_corpus):
 
 # -- the command line: one setting moves zhen onto the cluster ------------------
 
+
 @pytest.mark.cluster
 def test_cli_index_search_show_on_a_cluster_url(cluster_url, small_corpus, small_index):
     import json
@@ -529,17 +595,21 @@ def test_cli_index_search_show_on_a_cluster_url(cluster_url, small_corpus, small
     from click.testing import CliRunner
 
     from zhen.cli import cli
+
     runner = CliRunner()
-    built = runner.invoke(cli, ["index", "--index", cluster_url, "--shards", "2",
-                                "--json", str(small_corpus)])
+    built = runner.invoke(
+        cli, ["index", "--index", cluster_url, "--shards", "2", "--json", str(small_corpus)]
+    )
     assert built.exit_code == 0, built.output
     assert json.loads(built.output)["documents"] == 11
     for query in ("中华民国", '"Ministry of Commerce"', "国 date:2020..", "tariffs"):
         on_cluster = runner.invoke(cli, ["search", "--index", cluster_url, "--json", query])
         embedded = runner.invoke(cli, ["search", "--index", str(small_index), "--json", query])
         a, b = json.loads(on_cluster.output), json.loads(embedded.output)
-        assert (a["total"], sorted(h["id"] for h in a["hits"])) == \
-            (b["total"], sorted(h["id"] for h in b["hits"])), query
+        assert (a["total"], sorted(h["id"] for h in a["hits"])) == (
+            b["total"],
+            sorted(h["id"] for h in b["hits"]),
+        ), query
     shown = runner.invoke(cli, ["show", "--index", cluster_url, "--json", "001_mofcom"])
     assert json.loads(shown.output)["site"] == "www.mofcom.gov.cn"
     bad = runner.invoke(cli, ["search", "--index", cluster_url, '"unclosed'])
@@ -550,8 +620,10 @@ def test_cli_refuses_shards_for_a_folder(tmp_path, small_corpus):
     from click.testing import CliRunner
 
     from zhen.cli import cli
-    result = CliRunner().invoke(cli, ["index", "--index", str(tmp_path / "ix"),
-                                      "--shards", "2", str(small_corpus)])
+
+    result = CliRunner().invoke(
+        cli, ["index", "--index", str(tmp_path / "ix"), "--shards", "2", str(small_corpus)]
+    )
     assert result.exit_code == 1
     assert "--shards and --replicas are for a cluster index" in result.output
 
@@ -560,6 +632,7 @@ def test_cli_unreachable_cluster_is_a_clear_error():
     from click.testing import CliRunner
 
     from zhen.cli import cli
+
     result = CliRunner().invoke(cli, ["search", "--index", "http://127.0.0.1:9/none", "国"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "Traceback" not in result.output

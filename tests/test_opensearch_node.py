@@ -21,16 +21,33 @@ def grams(text):
 def test_phrase_of_pre_analysed_terms(opensearch_client):
     client = opensearch_client
     client.indices.delete(index=INDEX, ignore_unavailable=True)
-    client.indices.create(index=INDEX, body={
-        "settings": {"number_of_shards": 1, "number_of_replicas": 0},
-        "mappings": {"properties": {"body_x": {
-            "type": "text", "analyzer": "whitespace", "index_options": "positions"}}}})
+    client.indices.create(
+        index=INDEX,
+        body={
+            "settings": {"number_of_shards": 1, "number_of_replicas": 0},
+            "mappings": {
+                "properties": {
+                    "body_x": {
+                        "type": "text",
+                        "analyzer": "whitespace",
+                        "index_options": "positions",
+                    }
+                }
+            },
+        },
+    )
     try:
         client.index(index=INDEX, id="near", body={"body_x": grams("自然语言处理技术的发展。")})
-        client.index(index=INDEX, id="far", refresh=True,
-                     body={"body_x": grams("语言学的研究方法很多，其中信息处理也很重要。")})
-        found = client.search(index=INDEX, body={
-            "query": {"match_phrase": {"body_x": " ".join(han_bigrams("语言处理"))}}})
+        client.index(
+            index=INDEX,
+            id="far",
+            refresh=True,
+            body={"body_x": grams("语言学的研究方法很多，其中信息处理也很重要。")},
+        )
+        found = client.search(
+            index=INDEX,
+            body={"query": {"match_phrase": {"body_x": " ".join(han_bigrams("语言处理"))}}},
+        )
         assert [hit["_id"] for hit in found["hits"]["hits"]] == ["near"]
         assert found["hits"]["total"] == {"value": 1, "relation": "eq"}
     finally:

@@ -15,6 +15,7 @@ from .helpers import write_record
 
 def ids_in(index):
     from zhen.store import IndexStore
+
     with IndexStore(index).open().searcher() as searcher:
         return {f["id"] for f in searcher.all_stored_fields()}
 
@@ -22,8 +23,7 @@ def ids_in(index):
 def two_folders(root):
     for folder in ("A", "B"):
         for n in range(3):
-            write_record(root / folder / "batch-001", f"{folder}{n}",
-                         title=f"文件{folder}{n}")
+            write_record(root / folder / "batch-001", f"{folder}{n}", title=f"文件{folder}{n}")
     return root / "A", root / "B"
 
 
@@ -103,6 +103,7 @@ def test_jsonl_lines_are_pruned_only_from_a_file_read_whole(tmp_path):
 
 def paths_in(index):
     from zhen.store import IndexStore
+
     with IndexStore(index).open().searcher() as searcher:
         return {f["id"]: f["path"] for f in searcher.all_stored_fields()}
 
@@ -123,12 +124,17 @@ def test_random_runs_remove_only_documents_whose_own_file_is_gone(tmp_path, seed
         prune = rng.random() < 0.7
         report = update_index([given], index=index, jobs=1, prune=prune)
         after = paths_in(index)
-        gone = {i for i, p in before.items()
-                if p.startswith(str(given) + os.sep) and not os.path.isfile(p)
-                and i not in {q.stem for q in given.rglob("*.txt")}}
+        gone = {
+            i
+            for i, p in before.items()
+            if p.startswith(str(given) + os.sep)
+            and not os.path.isfile(p)
+            and i not in {q.stem for q in given.rglob("*.txt")}
+        }
         assert set(before) - set(after) == (gone if prune else set()), step
-        assert (report.removed, report.missing) == \
-            ((len(gone), 0) if prune else (0, len(gone))), step
+        assert (report.removed, report.missing) == ((len(gone), 0) if prune else (0, len(gone))), (
+            step
+        )
         for p in given.rglob("*.txt"):  # every good record given is indexed
             if p.read_text(encoding="utf-8").startswith("html:"):
                 assert p.stem in after, (step, p)
@@ -140,8 +146,7 @@ def _change_something(rng, roots, step):
     files = sorted(root.rglob("*.txt"))
     action = rng.choice(["add", "add", "remove", "break", "move"])
     if action == "add" or not files:
-        write_record(root / f"b{rng.randint(1, 2)}", f"{root.name}{step}",
-                     title=f"文{step}")
+        write_record(root / f"b{rng.randint(1, 2)}", f"{root.name}{step}", title=f"文{step}")
     elif action == "remove":
         rng.choice(files).unlink()
     elif action == "break":

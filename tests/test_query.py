@@ -5,23 +5,50 @@ from datetime import datetime
 import pytest
 
 from zhen.errors import QueryError
-from zhen.query import (MAX_DEPTH, And, DateRange, Filter, Not, Or, Phrase, Term,
-                        _tokens, clean, parse, positive_leaves)
+from zhen.query import (
+    MAX_DEPTH,
+    And,
+    DateRange,
+    Filter,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    _tokens,
+    clean,
+    parse,
+    positive_leaves,
+)
 
 # -- the lexer ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, tokens", [
-    ("商务部 tariff", [("word", "商务部", 1), ("word", "tariff", 5)]),
-    ('"语言 处理" x', [("phrase", "语言 处理", 1), ("word", "x", 9)]),
-    ("(a OR b)", [("open", "(", 1), ("word", "a", 2), ("word", "OR", 4),
-                  ("word", "b", 7), ("close", ")", 8)]),
-    ("title:(a)", [("prefix", "title:", 1), ("open", "(", 7), ("word", "a", 8),
-                   ("close", ")", 9)]),
-    ('-"a b"', [("prefix", "-", 1), ("phrase", "a b", 2)]),
-    ("title: (a)", [("word", "title:", 1), ("open", "(", 8), ("word", "a", 9),
-                    ("close", ")", 10)]),  # a space: no longer a prefix
-])
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("商务部 tariff", [("word", "商务部", 1), ("word", "tariff", 5)]),
+        ('"语言 处理" x', [("phrase", "语言 处理", 1), ("word", "x", 9)]),
+        (
+            "(a OR b)",
+            [
+                ("open", "(", 1),
+                ("word", "a", 2),
+                ("word", "OR", 4),
+                ("word", "b", 7),
+                ("close", ")", 8),
+            ],
+        ),
+        (
+            "title:(a)",
+            [("prefix", "title:", 1), ("open", "(", 7), ("word", "a", 8), ("close", ")", 9)],
+        ),
+        ('-"a b"', [("prefix", "-", 1), ("phrase", "a b", 2)]),
+        (
+            "title: (a)",
+            [("word", "title:", 1), ("open", "(", 8), ("word", "a", 9), ("close", ")", 10)],
+        ),  # a space: no longer a prefix
+    ],
+)
 def test_lexer(text, tokens):
     assert _tokens(text) == tokens
 
@@ -33,53 +60,65 @@ def test_clean_folds_quotes_brackets_and_control_characters():
 # -- the parser -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, tree", [
-    ("商务部", Term("商务部")),
-    ("a b", And((Term("a"), Term("b")))),
-    ("a AND b", And((Term("a"), Term("b")))),
-    ("a OR b c", Or((Term("a"), And((Term("b"), Term("c")))))),
-    ("-a b", And((Not(Term("a")), Term("b")))),
-    ("NOT a", Not(Term("a"))),
-    ("title:(a OR b)", Or((Term("a", "title"), Term("b", "title")))),
-    ('en:"Ministry of Commerce"', Phrase("Ministry of Commerce", "en")),
-    ("zh:(-a b)", And((Not(Term("a", "zh")), Term("b", "zh")))),
-    ("site:MOFCOM.gov.cn", Filter("site", "mofcom.gov.cn")),
-    ("batch:batch-003", Filter("batch", "batch-003")),
-    ("date:2023-02", Filter("date", DateRange(datetime(2023, 2, 1),
-                                              datetime(2023, 2, 28, 23, 59, 59)))),
-    ("date:..2020", Filter("date", DateRange(None, datetime(2020, 12, 31, 23, 59, 59)))),
-    ("http://x.com/a?b=1", Term("http://x.com/a?b=1")),  # a pasted URL is a word
-    ("“WTO”", Phrase("WTO")),
-    ("flow - 1952 tests", And((Term("flow"), Term("1952"), Term("tests")))),  # a dash alone
-])
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("商务部", Term("商务部")),
+        ("a b", And((Term("a"), Term("b")))),
+        ("a AND b", And((Term("a"), Term("b")))),
+        ("a OR b c", Or((Term("a"), And((Term("b"), Term("c")))))),
+        ("-a b", And((Not(Term("a")), Term("b")))),
+        ("NOT a", Not(Term("a"))),
+        ("title:(a OR b)", Or((Term("a", "title"), Term("b", "title")))),
+        ('en:"Ministry of Commerce"', Phrase("Ministry of Commerce", "en")),
+        ("zh:(-a b)", And((Not(Term("a", "zh")), Term("b", "zh")))),
+        ("site:MOFCOM.gov.cn", Filter("site", "mofcom.gov.cn")),
+        ("batch:batch-003", Filter("batch", "batch-003")),
+        (
+            "date:2023-02",
+            Filter("date", DateRange(datetime(2023, 2, 1), datetime(2023, 2, 28, 23, 59, 59))),
+        ),
+        ("date:..2020", Filter("date", DateRange(None, datetime(2020, 12, 31, 23, 59, 59)))),
+        ("http://x.com/a?b=1", Term("http://x.com/a?b=1")),  # a pasted URL is a word
+        ("“WTO”", Phrase("WTO")),
+        ("flow - 1952 tests", And((Term("flow"), Term("1952"), Term("tests")))),  # a dash alone
+    ],
+)
 def test_parse(text, tree):
     assert parse(text) == tree
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "the query is empty"),
-    ("   \x00 ", "the query is empty"),
-    (" - ", "the query is empty"),
-    ('"abc', "unbalanced quote: the phrase at column 1 is not closed"),
-    ('""', "empty phrase at column 1"),
-    ("a OR", "'OR' at column 3 needs a word after it"),
-    ("OR a", "'OR' has no word before it (column 1)"),
-    ("a AND", "'AND' at column 3 needs a word after it"),
-    ("a )", "unexpected ')' at column 3"),
-    ("(a", "'(' at column 1 is not closed"),
-    ("()", "empty or unclosed '(' at column 1"),
-    ("foo:bar", "unknown field 'foo:' at column 1"),
-    ("title:", "'title:' at column 1 has no value"),
-    ('site:"a b"', "'site:' takes a plain value, not a phrase or group"),
-    ("date:2023-13", "'2023-13' is not a real date"),
-    ("date:yesterday", "'yesterday' is not a date"),
-    ("date:2023..2020", "the date range 2023..2020 ends before it starts"),
-    ("(" * 40 + "a" + ")" * 40, f"the query nests groups or NOTs more than {MAX_DEPTH} "
-                                "deep (at column 33)"),
-    ("NOT " * 40 + "a", f"the query nests groups or NOTs more than {MAX_DEPTH} deep "
-                        "(at column 129)"),
-    ("a " * 1001, "the query is 2,002 characters long; at most 2,000 are searched"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the query is empty"),
+        ("   \x00 ", "the query is empty"),
+        (" - ", "the query is empty"),
+        ('"abc', "unbalanced quote: the phrase at column 1 is not closed"),
+        ('""', "empty phrase at column 1"),
+        ("a OR", "'OR' at column 3 needs a word after it"),
+        ("OR a", "'OR' has no word before it (column 1)"),
+        ("a AND", "'AND' at column 3 needs a word after it"),
+        ("a )", "unexpected ')' at column 3"),
+        ("(a", "'(' at column 1 is not closed"),
+        ("()", "empty or unclosed '(' at column 1"),
+        ("foo:bar", "unknown field 'foo:' at column 1"),
+        ("title:", "'title:' at column 1 has no value"),
+        ('site:"a b"', "'site:' takes a plain value, not a phrase or group"),
+        ("date:2023-13", "'2023-13' is not a real date"),
+        ("date:yesterday", "'yesterday' is not a date"),
+        ("date:2023..2020", "the date range 2023..2020 ends before it starts"),
+        (
+            "(" * 40 + "a" + ")" * 40,
+            f"the query nests groups or NOTs more than {MAX_DEPTH} deep (at column 33)",
+        ),
+        (
+            "NOT " * 40 + "a",
+            f"the query nests groups or NOTs more than {MAX_DEPTH} deep (at column 129)",
+        ),
+        ("a " * 1001, "the query is 2,002 characters long; at most 2,000 are searched"),
+    ],
+)
 def test_errors_say_what_and_where(text, message):
     with pytest.raises(QueryError) as caught:
         parse(text)

@@ -17,14 +17,19 @@ def searcher(small_index):
     return Searcher(small_index)
 
 
-@pytest.mark.parametrize("text, is_question", [
-    (QUESTION, True),                                        # a Han sentence
-    ("which rules apply to tariffs on imported goods", True),  # more than 4 words
-    ("什么是宪法？", True),                                   # ends in a question mark
-    ('"中华民国" 的宪法是基于什么主义制定的呢', True),         # a phrase in a question
-    ("商务部 tariff", False), ("国", False), ('"语言处理"', False),
-    ("WTO OR 世贸 a b c d", False),                          # an OR keeps its meaning
-])
+@pytest.mark.parametrize(
+    "text, is_question",
+    [
+        (QUESTION, True),  # a Han sentence
+        ("which rules apply to tariffs on imported goods", True),  # more than 4 words
+        ("什么是宪法？", True),  # ends in a question mark
+        ('"中华民国" 的宪法是基于什么主义制定的呢', True),  # a phrase in a question
+        ("商务部 tariff", False),
+        ("国", False),
+        ('"语言处理"', False),
+        ("WTO OR 世贸 a b c d", False),  # an OR keeps its meaning
+    ],
+)
 def test_what_is_a_question(text, is_question):
     assert (question_of(Compiler(), parse(text)) is not None) is is_question
 
@@ -49,10 +54,8 @@ def test_paging_and_total_do_not_depend_on_the_page(searcher):
 
 
 def test_filters_and_exclusions_apply_quotes_rank(searcher):
-    assert [h.id for h in searcher.search(QUESTION + " date:..1990").hits] == \
-        ["005_traditional"]
-    assert "005_traditional" not in \
-        [h.id for h in searcher.search(QUESTION + " -三民主义").hits]
+    assert [h.id for h in searcher.search(QUESTION + " date:..1990").hits] == ["005_traditional"]
+    assert "005_traditional" not in [h.id for h in searcher.search(QUESTION + " -三民主义").hits]
     quoted = searcher.search("“中华民国时期”的档案是什么？")  # a term, not required
     assert quoted.hits[0].id == "006_simplified" and quoted.total > 1
 

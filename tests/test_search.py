@@ -13,8 +13,7 @@ def ids(index, query, **kw):
 
 
 def test_or(small_index):
-    assert set(ids(small_index, "WTO OR 史料")) == {
-        "001_mofcom", "010_wto_only", "006_simplified"}
+    assert set(ids(small_index, "WTO OR 史料")) == {"001_mofcom", "010_wto_only", "006_simplified"}
 
 
 @pytest.mark.parametrize("query", ["商务部 -公告", "商务部 NOT 公告", "商务部 -title:公告"])
@@ -53,14 +52,17 @@ def test_batch_filter(small_index):
     assert set(ids(small_index, "国 batch:batch-001")) == {"001_mofcom", "002_state_council"}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("date:2023", {"001_mofcom", "008_tariffs"}),
-    ("date:2023-07", {"008_tariffs"}),
-    ("date:2024-02-29", {"007_api"}),
-    ("date:2020-01-01..2021-12-31", {"003_nlp", "004_far"}),
-    ("date:2023..", {"001_mofcom", "008_tariffs", "007_api"}),
-    ("date:..1950", {"005_traditional"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("date:2023", {"001_mofcom", "008_tariffs"}),
+        ("date:2023-07", {"008_tariffs"}),
+        ("date:2024-02-29", {"007_api"}),
+        ("date:2020-01-01..2021-12-31", {"003_nlp", "004_far"}),
+        ("date:2023..", {"001_mofcom", "008_tariffs", "007_api"}),
+        ("date:..1950", {"005_traditional"}),
+    ],
+)
 def test_date_filters(small_index, query, expected):
     assert set(ids(small_index, query)) == expected
 
@@ -96,11 +98,14 @@ def test_did_you_mean(small_index):
     assert result.message == "No documents match."
 
 
-@pytest.mark.parametrize("typed, meant", [
-    ("tarrifs", "tariffs"),  # shown as documents write it, closest to what was typed
-    ("comerce", "commerce"),  # the stem 'commerc' is not offered
-    ("ministy", "ministry"),
-])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("tarrifs", "tariffs"),  # shown as documents write it, closest to what was typed
+        ("comerce", "commerce"),  # the stem 'commerc' is not offered
+        ("ministy", "ministry"),
+    ],
+)
 def test_did_you_mean_offers_written_words(small_index, typed, meant):
     assert search(typed, index=small_index).suggestion == meant
 
@@ -116,9 +121,12 @@ def test_long_question_ranks_instead_of_returning_nothing(small_index):
 
 def test_highlight_html_is_escaped(tmp_path):
     from zhen.indexer import update_index
+
     from .helpers import write_record
-    write_record(tmp_path / "c", "x", title="<b>商务</b> & 部",
-                 translated_content="a <script> tariff")
+
+    write_record(
+        tmp_path / "c", "x", title="<b>商务</b> & 部", translated_content="a <script> tariff"
+    )
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     hit = search("商务 tariff", index=tmp_path / "ix").hits[0]
     assert html(hit, "title") == "&lt;b&gt;<mark>商务</mark>&lt;/b&gt; &amp; 部"
@@ -127,7 +135,9 @@ def test_highlight_html_is_escaped(tmp_path):
 
 def test_title_fields_are_weighted_above_bodies(tmp_path):
     from zhen.indexer import update_index
+
     from .helpers import write_record
+
     write_record(tmp_path / "c", "body", title="其他", resulting_text="关于海关的规定。")
     write_record(tmp_path / "c", "title", title="海关规定", resulting_text="其他内容。")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
@@ -147,7 +157,9 @@ def test_missing_index(tmp_path):
 
 def test_searcher_sees_new_commits(tmp_path):
     from zhen.indexer import update_index
+
     from .helpers import write_record
+
     write_record(tmp_path / "c", "a", title="第一")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     searcher = Searcher(tmp_path / "ix")
@@ -166,13 +178,14 @@ def test_highlight_on_full_width_text(small_index):
 
 def test_other_language_snippet_shows_the_same_article(tmp_path):
     from zhen.indexer import update_index
+
     from .helpers import write_record
+
     zh = "".join(f"第 {n} 條 {'一般規定' * 8}。\n" for n in range(1, 30))
     zh = zh.replace("第 17 條 一般規定", "第 17 條 海關檢查")
     en = "".join(f"Article {n} {'General provisions apply here. ' * 4}\n" for n in range(1, 30))
     en = en.replace("Article 17 General", "Article 17 Customs inspection. General")
-    write_record(tmp_path / "c", "law", title="法", resulting_text=zh,
-                 translated_content=en)
+    write_record(tmp_path / "c", "law", title="法", resulting_text=zh, translated_content=en)
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     hit = search("海關", index=tmp_path / "ix").hits[0]
     assert "<mark>海關</mark>" in html(hit, "body")
@@ -183,15 +196,22 @@ def test_other_language_snippet_shows_the_same_article(tmp_path):
 
 def test_counterpart_falls_back_to_relative_position():
     from zhen.align import counterpart
+
     assert counterpart(50, "甲" * 100, "a" * 400, "zh") == 200
     assert counterpart(0, "", "abc", "zh") == 0
 
 
 def test_punctuated_chinese_question_ranks_by_its_words(tmp_path):
     from zhen.indexer import update_index
+
     from .helpers import write_record
-    write_record(tmp_path / "c", "carrier", title="运输规定",
-                 resulting_text="承运人对运输过程中货物的灭失，应当承担赔偿责任。")
+
+    write_record(
+        tmp_path / "c",
+        "carrier",
+        title="运输规定",
+        resulting_text="承运人对运输过程中货物的灭失，应当承担赔偿责任。",
+    )
     write_record(tmp_path / "c", "other", title="其他", resulting_text="其他内容。")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     result = search("承运人把货物弄丢了，应该怎么要求赔偿？", index=tmp_path / "ix")
@@ -206,20 +226,36 @@ def test_long_english_question_is_ranked_not_required(small_index):
     assert not result.relaxed
 
 
-@pytest.mark.parametrize("query", [
-    "国", "中华民国", "商务部 WTO", "tariffs", "the Ministry", "api2024", "WTO 规则",
-    '"Ministry of Commerce"', "WTO OR 史料", "商务部 -公告", "title:通知", "en:WTO",
-    "中华民国的宪法是基于什么主义制定的呢", "which rules apply to tariffs on imported goods",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "国",
+        "中华民国",
+        "商务部 WTO",
+        "tariffs",
+        "the Ministry",
+        "api2024",
+        "WTO 规则",
+        '"Ministry of Commerce"',
+        "WTO OR 史料",
+        "商务部 -公告",
+        "title:通知",
+        "en:WTO",
+        "中华民国的宪法是基于什么主义制定的呢",
+        "which rules apply to tariffs on imported goods",
+    ],
+)
 @pytest.mark.parametrize("sort", ["relevance", "date"])
 def test_total_counts_every_match_in_either_sort(small_index, query, sort):
     from zhen.compiler import Compiler
     from zhen.query import parse
+
     searcher = Searcher(small_index)
     matching = set(searcher.whoosh_searcher().docs_for_query(Compiler().compile(parse(query))))
     result = searcher.search(query, limit=2, sort=sort)
-    pages = [searcher.search(query, limit=2, page=p, sort=sort).hits
-             for p in range(1, result.pages + 1)]
+    pages = [
+        searcher.search(query, limit=2, page=p, sort=sort).hits for p in range(1, result.pages + 1)
+    ]
     assert result.total == len(matching) > 0
     assert len({hit.id for page in pages for hit in page}) == result.total
     searcher.close()
@@ -228,6 +264,7 @@ def test_total_counts_every_match_in_either_sort(small_index, query, sort):
 def test_questions_rank_without_english_stop_words_but_phrases_keep_them():
     from zhen.compiler import Compiler
     from zhen.query import parse
+
     question = Compiler().compile(parse("what is the duty on the tariffs of imported goods"))
     words = {text for _, text in question.all_terms()}
     assert {"tariff", "duti", "import"} <= words and not words & {"the", "of", "is"}

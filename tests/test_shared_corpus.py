@@ -9,8 +9,10 @@ from zhen.normalize import normalize
 from .helpers import SHARED
 
 TWLAW = SHARED / "corpus" / "twlaw"
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not TWLAW.is_dir(), reason="../shared is absent")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not TWLAW.is_dir(), reason="../shared is absent"),
+]
 
 
 def test_reads_every_shared_document_without_error():
@@ -26,6 +28,7 @@ def test_rjieba_segments_twlaw_exactly_like_jieba():
     """zhen uses rjieba (jieba-rs) for speed; this proves it gives the very
     tokens of the reference jieba on every Han run of the corpus."""
     import jieba
+
     jieba.setLogLevel(60)
     runs = differences = 0
     for doc in CorpusReader([TWLAW]).documents():

@@ -30,8 +30,10 @@ MAX_PAGES = 12  # pages read per query and page size
 def _vocabulary(searcher, rng, count):
     """Words to query: jieba words of the word field with a spread of
     document frequencies, deterministic for a seed."""
-    terms = [t.decode() if isinstance(t, bytes) else t
-             for t in searcher.whoosh_searcher().lexicon("title")]
+    terms = [
+        t.decode() if isinstance(t, bytes) else t
+        for t in searcher.whoosh_searcher().lexicon("title")
+    ]
     terms = [t for t in terms if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", t)]
     rng.shuffle(terms)
     return terms[:count]
@@ -41,12 +43,20 @@ def generated_queries(searcher, seed=7, count=6):
     """Queries of every kind the language has, built from real words."""
     rng = random.Random(seed)
     words = _vocabulary(searcher, rng, count * 3)
-    a, b, c = words[:count], words[count:2 * count], words[2 * count:]
+    a, b, c = words[:count], words[count : 2 * count], words[2 * count :]
     queries = []
     for x, y, z in zip(a, b, c):
-        queries += [x, f"{x} {y}", f'"{x}{y}"', f"{x} OR {y}", f"{x} -{y}",
-                    f"{x} date:1990..2030", f"title:{x} OR {z}", x[0],
-                    f"{x}{y}{z}的规定是什么以及{y}如何处理"]
+        queries += [
+            x,
+            f"{x} {y}",
+            f'"{x}{y}"',
+            f"{x} OR {y}",
+            f"{x} -{y}",
+            f"{x} date:1990..2030",
+            f"title:{x} OR {z}",
+            x[0],
+            f"{x}{y}{z}的规定是什么以及{y}如何处理",
+        ]
     return queries + ["中華民國", "條例", "法", "Article", "the", "law OR 法"]
 
 
@@ -102,14 +112,18 @@ def brute_force(texts, word):
 
 def _chinese_texts(searcher):
     whoosh = searcher.whoosh_searcher()
-    return {f["id"]: normalize((f["record"].get("title") or "") + "\n" +
-                               (f["record"].get("resulting_text") or "")).text
-            for f in whoosh.all_stored_fields()}
+    return {
+        f["id"]: normalize(
+            (f["record"].get("title") or "") + "\n" + (f["record"].get("resulting_text") or "")
+        ).text
+        for f in whoosh.all_stored_fields()
+    }
 
 
 @pytest.fixture(scope="module")
 def sample_searcher(tmp_path_factory):
     from zhen.indexer import update_index
+
     index = tmp_path_factory.mktemp("totals_sample")
     update_index([SAMPLE], index=index, jobs=2)
     searcher = Searcher(index)
@@ -147,6 +161,7 @@ def test_totals_never_depend_on_the_page_twlaw(twlaw_searcher):
 @pytest.fixture(scope="module")
 def twlaw_searcher(tmp_path_factory):
     from zhen.indexer import update_index
+
     index = tmp_path_factory.mktemp("totals_twlaw")
     update_index([TWLAW], index=index, jobs=2)
     searcher = Searcher(index)

@@ -15,6 +15,7 @@ def text_of(response):
 
 # --- interface language -------------------------------------------------
 
+
 def test_home_page_has_search_box_switch_and_opensearch(web):
     html = text_of(web.get("/"))
     assert 'name="q"' in html
@@ -23,13 +24,16 @@ def test_home_page_has_search_box_switch_and_opensearch(web):
     assert 'href="/lang/zh?next=/"' in html
 
 
-@pytest.mark.parametrize("header, lang, word", [
-    ("zh-CN,zh;q=0.9", "zh-Hans", "搜索"),
-    ("zh-TW", "zh-Hans", "搜索"),
-    ("en-GB,en;q=0.8", "en", "Search"),
-    ("fr-FR", "en", "Search"),
-    ("", "en", "Search"),
-])
+@pytest.mark.parametrize(
+    "header, lang, word",
+    [
+        ("zh-CN,zh;q=0.9", "zh-Hans", "搜索"),
+        ("zh-TW", "zh-Hans", "搜索"),
+        ("en-GB,en;q=0.8", "en", "Search"),
+        ("fr-FR", "en", "Search"),
+        ("", "en", "Search"),
+    ],
+)
 def test_first_visit_follows_accept_language(web_app, header, lang, word):
     html = text_of(web_app.test_client().get("/", headers={"Accept-Language": header}))
     assert f'<html lang="{lang}">' in html
@@ -46,8 +50,10 @@ def test_switch_is_remembered_in_a_cookie(web_zh):
     assert '<html lang="zh-Hans">' in text_of(web_zh.get("/?q=WTO"))
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/",
-                                    "/\\evil.example", "javascript:alert(1)", ""])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""],
+)
 def test_switch_never_redirects_off_site(web, target):
     response = web.get("/lang/zh", query_string={"next": target})
     assert response.headers["Location"] == "/"
@@ -70,6 +76,7 @@ def test_every_page_is_translated(web_zh):
 
 # --- results, counts and filters ----------------------------------------
 
+
 def test_search_page_shows_both_languages_with_marks(web):
     html = text_of(web.get("/?q=WTO"))
     assert '<span id="total">2</span> results' in html
@@ -84,6 +91,7 @@ def test_chinese_interface_result_count(web_zh):
 
 def test_count_has_separators_and_lower_bound(web, monkeypatch):
     from zhen.search import Searcher
+
     real = Searcher.search
 
     def big(self, *args, **kwargs):
@@ -91,6 +99,7 @@ def test_count_has_separators_and_lower_bound(web, monkeypatch):
         result.total, result.pages = 12345, 1235
         result.total_relation = "gte"
         return result
+
     monkeypatch.setattr(Searcher, "search", big)
     html = text_of(web.get("/?q=WTO"))
     assert '<span id="total">12,345+</span> results' in html
@@ -99,9 +108,15 @@ def test_count_has_separators_and_lower_bound(web, monkeypatch):
 
 def test_filters_show_as_chips_with_remove_links(web):
     html = text_of(web.get("/", query_string={"q": "国 date:2023 -site:gov.cn"}))
-    chips = re.findall(r'<li class="chip( negated)?"><span>([^<]+)</span>\s*<a class="remove" href="([^"]+)"', html)
-    assert chips == [("", "date:2023", "/?q=%E5%9B%BD+-site:gov.cn"),
-                     (" negated", "-site:gov.cn", "/?q=%E5%9B%BD+date:2023")]
+    chips = re.findall(
+        r'<li class="chip( negated)?"><span>([^<]+)</span>\s*'
+        r'<a class="remove" href="([^"]+)"',
+        html,
+    )
+    assert chips == [
+        ("", "date:2023", "/?q=%E5%9B%BD+-site:gov.cn"),
+        (" negated", "-site:gov.cn", "/?q=%E5%9B%BD+date:2023"),
+    ]
 
 
 def test_applied_facet_is_not_added_again(web):
@@ -118,22 +133,26 @@ def test_facet_links_add_filters(web):
 
 def test_year_facet_cut_at_twelve_with_more(web):
     html = text_of(web.get("/", query_string={"q": "年度报告"}))
-    year = html[html.index('facet-year'):html.index('</section>', html.index('facet-year'))]
+    year = html[html.index("facet-year") : html.index("</section>", html.index("facet-year"))]
     shown, more = year.split('<details class="more">')
     assert len(re.findall(r"<li", shown)) == 12 and len(re.findall(r"<li", more)) == 3
     assert "more (3)" in more
 
 
-@pytest.mark.parametrize("query, start, end, expected", [
-    ("国", "2020", "2022", "国 date:2020..2022"),
-    ("国", "2020", "", "国 date:2020.."),
-    ("国", "", "2021-06", "国 date:..2021-06"),
-    ("国", "2021", "2021", "国 date:2021"),
-    ("国 date:2023 site:gov.cn", "2019", "2020", "国 site:gov.cn date:2019..2020"),
-    ("国 date:2023", "", "", "国"),
-])
+@pytest.mark.parametrize(
+    "query, start, end, expected",
+    [
+        ("国", "2020", "2022", "国 date:2020..2022"),
+        ("国", "2020", "", "国 date:2020.."),
+        ("国", "", "2021-06", "国 date:..2021-06"),
+        ("国", "2021", "2021", "国 date:2021"),
+        ("国 date:2023 site:gov.cn", "2019", "2020", "国 site:gov.cn date:2019..2020"),
+        ("国 date:2023", "", "", "国"),
+    ],
+)
 def test_date_form_adds_a_range(web, query, start, end, expected):
     from urllib.parse import parse_qs, urlsplit
+
     response = web.get("/", query_string={"q": query, "from": start, "to": end})
     assert response.status_code == 303
     assert parse_qs(urlsplit(response.headers["Location"]).query)["q"] == [expected]
@@ -159,11 +178,14 @@ def test_relaxed_message_is_translated(web_zh):
     assert "没有文档包含全部词语" in html
 
 
-@pytest.mark.parametrize("query, message", [
-    ('"abc', "unbalanced quote"),
-    ("date:2023-13", "is not a real date"),
-    ("OR", "has no word before it"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('"abc', "unbalanced quote"),
+        ("date:2023-13", "is not a real date"),
+        ("OR", "has no word before it"),
+    ],
+)
 def test_bad_query_is_explained_not_500(web, web_zh, query, message):
     page = web.get("/", query_string={"q": query})
     assert page.status_code == 400
@@ -202,6 +224,7 @@ def test_hostile_record_shows_as_text(web):
 
 def test_missing_index_is_503_with_help(tmp_path):
     from zhen.web import create_app
+
     app = create_app({"TESTING": True, "INDEX": str(tmp_path / "none")})
     page = app.test_client().get("/?q=x")
     assert page.status_code == 503
@@ -210,6 +233,7 @@ def test_missing_index_is_503_with_help(tmp_path):
 
 
 # --- document page ------------------------------------------------------
+
 
 def test_document_page_aligns_articles_and_marks_both_languages(web):
     html = text_of(web.get("/doc/101_law", query_string={"q": "环境 environment"}))
@@ -252,6 +276,7 @@ def test_unknown_document_404_in_the_interface_language(web, web_zh):
 
 # --- other pages --------------------------------------------------------
 
+
 def test_about_page_shows_index_stats(web):
     html = text_of(web.get("/about"))
     assert '<dd id="documents">28</dd>' in html
@@ -270,8 +295,7 @@ def test_no_external_assets_nor_inline_code(web):
     for url in ["/", "/?q=WTO", "/doc/101_law?q=環境", "/about", "/nowhere"]:
         html = text_of(web.get(url))
         assets = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="([^"]*)"', html)
-        assert assets and all(a.startswith("/") and not a.startswith("//")
-                              for a in assets), url
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), url
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert "<style" not in html and " style=" not in html, url
         assert " on" + "click=" not in html, url
@@ -292,7 +316,9 @@ def test_the_civil_code_page_is_aligned_and_fast(tmp_path):
 
     from zhen.indexer import update_index
     from zhen.web import create_app
+
     from .helpers import SHARED
+
     source = Path(SHARED, "corpus", "twlaw", "batch-004", "377_2a547148a1b93594.txt")
     if not source.is_file():
         pytest.skip("needs the shared twlaw corpus")

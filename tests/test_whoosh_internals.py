@@ -14,7 +14,8 @@ def test_every_private_name_zhen_uses_exists():
     missing = whoosh_internals.missing_names()
     assert not missing, (
         "the installed Whoosh lacks private names zhen relies on "
-        f"(see zhen/whoosh_internals.py): {', '.join(missing)}")
+        f"(see zhen/whoosh_internals.py): {', '.join(missing)}"
+    )
 
 
 def test_private_attributes_exist_on_real_objects(tmp_path):
@@ -22,6 +23,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
     from zhen.store import IndexStore
 
     from .helpers import write_record
+
     for n in range(5):  # a term in more documents than are inlined
         write_record(tmp_path / "c" / "b", f"doc{n}", title="标题", translated_title="Title")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
@@ -31,16 +33,27 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
     column = reader._cached_reader(whoosh3._lenfield("title"), whoosh3.LENGTHS_COLUMN)
     assert column is not None, "no length column for 'title'"
     scratch = FileStorage(str(tmp_path / "scratch")).create()  # a field
-    writer = W3FieldWriter(ZhenCodec(), scratch,     # writer makes files
-                           whoosh3.W3Segment(ZhenCodec(), "MAIN"))
+    writer = W3FieldWriter(
+        ZhenCodec(),
+        scratch,  # writer makes files
+        whoosh3.W3Segment(ZhenCodec(), "MAIN"),
+    )
     with ix.reader() as segment_reader:
         matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
-        found = {"W3FieldWriter": writer, "W3PerDocReader": reader,
-                 "fixed-width column reader": column, "SegmentReader": segment_reader,
-                 "W3LeafMatcher": matcher}
+        found = {
+            "W3FieldWriter": writer,
+            "W3PerDocReader": reader,
+            "fixed-width column reader": column,
+            "SegmentReader": segment_reader,
+            "W3LeafMatcher": matcher,
+        }
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
         assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [5]
-        absent = [f"{owner}.{name}" for owner, names in
-                  whoosh_internals.REQUIRED_ATTRIBUTES.items() if owner in found
-                  for name in names if not hasattr(found[owner], name)]
+        absent = [
+            f"{owner}.{name}"
+            for owner, names in whoosh_internals.REQUIRED_ATTRIBUTES.items()
+            if owner in found
+            for name in names
+            if not hasattr(found[owner], name)
+        ]
     assert not absent, f"Whoosh objects lack attributes zhen reads: {absent}"

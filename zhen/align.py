@@ -17,8 +17,21 @@ from difflib import SequenceMatcher
 _ZH_ARTICLE = re.compile(r"第\s*([0-9]+(?:-[0-9]+)?)\s*[條条]")
 _EN_ARTICLE = re.compile(r"\bArticle\s+([0-9]+(?:-[0-9]+)?)\b")
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3,
-              "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = "[〇零一二三四五六七八九两兩十百千]+"
 # An article heading begins a line: 第 1 條, 第 1-1 條, 第一条, 第十二条之一.
@@ -26,9 +39,11 @@ _ZH_HEADING = re.compile(
     r"^[ \t\u3000]*第[ \t\u3000]*(?P<num>[0-9]+|%s)"
     r"(?:[ \t\u3000]*-[ \t\u3000]*(?P<sub>[0-9]+))?[ \t\u3000]*[條条]"
     r"(?:[ \t\u3000]*之(?P<zhsub>%s))?(?=[ \t\u3000]|$)" % (_CN_NUMBER, _CN_NUMBER),
-    re.MULTILINE)
-_EN_HEADING = re.compile(r"^[ \t]*Article[ \t]+(?P<num>[0-9]+)(?:-(?P<sub>[0-9]+))?\b",
-                         re.MULTILINE)
+    re.MULTILINE,
+)
+_EN_HEADING = re.compile(
+    r"^[ \t]*Article[ \t]+(?P<num>[0-9]+)(?:-(?P<sub>[0-9]+))?\b", re.MULTILINE
+)
 MIN_PAIRED = 2  # fewer paired articles than this is no alignment
 MIN_SHARE = 0.5  # nor is pairing fewer than half the articles of either side
 
@@ -47,8 +62,7 @@ def counterpart(offset, source, target, source_lang):
     """The offset in ``target`` that corresponds to ``offset`` in ``source``."""
     if not source or not target:
         return 0
-    own, other = (_ZH_ARTICLE, _EN_ARTICLE) if source_lang == "zh" else \
-        (_EN_ARTICLE, _ZH_ARTICLE)
+    own, other = (_ZH_ARTICLE, _EN_ARTICLE) if source_lang == "zh" else (_EN_ARTICLE, _ZH_ARTICLE)
     heading = None
     for match in own.finditer(source, 0, offset + 1):
         heading = match.group(1)
@@ -95,8 +109,7 @@ def split_articles(text, lang):
 def _key(match):
     number = chinese_number(match.group("num"))
     groups = match.groupdict()
-    sub = groups.get("sub") or (groups.get("zhsub") and
-                                str(chinese_number(groups["zhsub"])))
+    sub = groups.get("sub") or (groups.get("zhsub") and str(chinese_number(groups["zhsub"])))
     return f"{number}-{int(sub)}" if sub else str(number)
 
 
@@ -121,12 +134,11 @@ def _merge(zh, en):
     a stray heading, such as a paragraph opening with a reference to another
     article, cannot pull the rest out of step); the others get rows of their
     own, in reading order."""
-    matcher = SequenceMatcher(None, [p.key for p in zh], [p.key for p in en],
-                              autojunk=False)
+    matcher = SequenceMatcher(None, [p.key for p in zh], [p.key for p in en], autojunk=False)
     pairs, i, j = [], 0, 0
     for a, b, size in matcher.get_matching_blocks():
         pairs.extend((piece, None) for piece in zh[i:a])
         pairs.extend((None, piece) for piece in en[j:b])
-        pairs.extend(zip(zh[a:a + size], en[b:b + size]))
+        pairs.extend(zip(zh[a : a + size], en[b : b + size]))
         i, j = a + size, b + size
     return pairs

@@ -43,7 +43,8 @@ from .normalize import HAN_RANGES, normalize
 # optional ++ or # for names like C++ and C#.
 _RUNS = re.compile(
     r"(?P<han>[%s]+)|(?P<num>\d+(?:\.\d+)+)|(?P<word>[^\W_%s]+(?:\+\+|#(?!\w))?)"
-    % (HAN_RANGES, HAN_RANGES))
+    % (HAN_RANGES, HAN_RANGES)
+)
 HAN_RUN = re.compile(r"[%s]+" % HAN_RANGES)
 ENGLISH_STOP_WORDS = frozenset(STOP_WORDS)
 # A query reads as a question, not keywords, when it has more plain words than
@@ -121,8 +122,7 @@ def english_term(word):
 
 
 def _word_term(word):
-    term = _STOP if word in ENGLISH_STOP_WORDS else (
-        stem(word) if word.isalpha() else word)
+    term = _STOP if word in ENGLISH_STOP_WORDS else (stem(word) if word.isalpha() else word)
     if len(_WORD_TERMS) < 200_000:
         _WORD_TERMS[word] = term
     return term
@@ -154,8 +154,19 @@ class SlotToken:
     of them are made when indexing a corpus.
     """
 
-    __slots__ = ("text", "pos", "startchar", "endchar", "boost", "stopped",
-                 "positions", "chars", "removestops", "mode", "original")
+    __slots__ = (
+        "text",
+        "pos",
+        "startchar",
+        "endchar",
+        "boost",
+        "stopped",
+        "positions",
+        "chars",
+        "removestops",
+        "mode",
+        "original",
+    )
 
     def __init__(self, positions=False, chars=False, removestops=True, mode=""):
         self.positions, self.chars = positions, chars
@@ -190,8 +201,7 @@ def prepare(value):
     if last_value is value:
         return result
     norm = normalize(value)
-    runs = [(m.lastgroup, m.start(), m.end(), m.group())
-            for m in _RUNS.finditer(norm.text)]
+    runs = [(m.lastgroup, m.start(), m.end(), m.group()) for m in _RUNS.finditer(norm.text)]
     _prepared = (value, (norm, runs))
     return norm, runs
 
@@ -210,15 +220,26 @@ class _BilingualAnalyzer(Analyzer):
     def __eq__(self, other):
         return type(self) is type(other) and self.userdict == other.userdict
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True,
-                 mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = SlotToken(positions, chars, removestops, mode)
         norm, runs = prepare(value)
         terms = self.terms(runs, removestops)
         if keeporiginal or (chars and norm.offsets is not None):
-            yield from self._general(token, norm, terms, positions, chars,
-                                     keeporiginal, start_pos, start_char)
+            yield from self._general(
+                token, norm, terms, positions, chars, keeporiginal, start_pos, start_char
+            )
             return
         # The common cases, without per-token branches.
         if chars:
@@ -235,8 +256,7 @@ class _BilingualAnalyzer(Analyzer):
                 yield token
 
     @staticmethod
-    def _general(token, norm, terms, positions, chars, keeporiginal,
-                 start_pos, start_char):
+    def _general(token, norm, terms, positions, chars, keeporiginal, start_pos, start_char):
         for text, pos, start, end in terms:
             token.text = text
             if keeporiginal:
@@ -276,8 +296,9 @@ class WordAnalyzer(_BilingualAnalyzer):
         for kind, start, end, text in runs:
             if kind == "han":
                 words = tokenize(text)
-                out.extend([(word, pos + i, start + s, start + e)
-                            for i, (word, s, e) in enumerate(words)])
+                out.extend(
+                    [(word, pos + i, start + s, start + e) for i, (word, s, e) in enumerate(words)]
+                )
                 pos += len(words)
                 continue
             term = ranking_term(text)
@@ -293,8 +314,7 @@ class WordAnalyzer(_BilingualAnalyzer):
 def _add_grams(out, pos, start, end, text):
     """Append a Han run's bigrams and its last character; the next position."""
     last = len(text) - 1
-    out.extend([(text[i:i + 2], pos + i, start + i, start + i + 2)
-                for i in range(last)])
+    out.extend([(text[i : i + 2], pos + i, start + i, start + i + 2) for i in range(last)])
     out.append((text[last], pos + last, end - 1, end))
     return pos + last + 1
 
@@ -344,4 +364,4 @@ def han_bigrams(run):
     """The bigrams of a Han run in order, or the run itself when it is one char."""
     if len(run) == 1:
         return [run]
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run[i : i + 2] for i in range(len(run) - 1)]

@@ -15,9 +15,9 @@ import click
 from . import settings
 from .cli_output import print_document, print_problems, print_results, print_stats
 from .corpus import CorpusReader
-from .errors import (CorpusError, IndexInterruptedError, IndexMissingError,
-                     QueryError, ZhenError)
-from .engines import is_cluster_index, open_searcher as open_index_searcher, update_index
+from .engines import is_cluster_index, update_index
+from .engines import open_searcher as open_index_searcher
+from .errors import CorpusError, IndexInterruptedError, IndexMissingError, QueryError, ZhenError
 from .search import SORTS
 from .stats import index_stats
 
@@ -53,8 +53,12 @@ def reported():
 def open_searcher(index):
     """A searcher on the index (a folder or a cluster URL) the options or
     the environment name."""
-    return open_index_searcher(settings.get("index", index), settings.get("userdict"),
-                               settings.field_weights(), settings.get("weight_recall"))
+    return open_index_searcher(
+        settings.get("index", index),
+        settings.get("userdict"),
+        settings.field_weights(),
+        settings.get("weight_recall"),
+    )
 
 
 def echo_json(data):
@@ -68,13 +72,15 @@ def setting_option(name, *flags, **kwargs):
     kwargs.setdefault("help", item.help)
     kwargs.setdefault("type", item.type)
     shown = "see help" if callable(item.default) else str(item.default)
-    return click.option(*flags, default=None, show_default=shown,
-                        envvar=item.env, show_envvar=True, **kwargs)
+    return click.option(
+        *flags, default=None, show_default=shown, envvar=item.env, show_envvar=True, **kwargs
+    )
 
 
 index_option = setting_option("index", "--index", metavar="DIR")
-json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print one JSON object instead of text.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object instead of text."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,42 +110,62 @@ def check(paths, as_json):
     reader = CorpusReader(paths, settings.get("max_field_chars"))
     with reported():
         count = len({doc.id for doc in reader.documents()})
-    found = {severity: [p for p in reader.problems if p.severity == severity]
-             for severity in ("error", "warning", "note")}
+    found = {
+        severity: [p for p in reader.problems if p.severity == severity]
+        for severity in ("error", "warning", "note")
+    }
     errors, warnings, notes = found["error"], found["warning"], found["note"]
     if as_json:
-        echo_json({"documents": count,
-                   "errors": [p.to_dict() for p in errors],
-                   "warnings": [p.to_dict() for p in warnings],
-                   "notes": [p.to_dict() for p in notes]})
+        echo_json(
+            {
+                "documents": count,
+                "errors": [p.to_dict() for p in errors],
+                "warnings": [p.to_dict() for p in warnings],
+                "notes": [p.to_dict() for p in notes],
+            }
+        )
     else:
         print_problems(reader.problems)
-        click.echo(f"{count} documents read, {_plural(len(errors), 'error')}, "
-                   f"{_plural(len(warnings), 'warning')}"
-                   + (f", {_plural(len(notes), 'note')}" if notes else ""))
+        click.echo(
+            f"{count} documents read, {_plural(len(errors), 'error')}, "
+            f"{_plural(len(warnings), 'warning')}"
+            + (f", {_plural(len(notes), 'note')}" if notes else "")
+        )
     sys.exit(1 if errors else 0)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
-@click.option("--rebuild", is_flag=True,
-              help="Build a fresh index beside the live one and switch to it "
-                   "when done; search keeps working meanwhile.")
-@click.option("--prune", is_flag=True,
-              help="Remove documents whose files are gone.")
-@click.option("--wait", is_flag=True,
-              help="Wait for another running 'zhen index' instead of failing.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build a fresh index beside the live one and switch to it "
+    "when done; search keeps working meanwhile.",
+)
+@click.option("--prune", is_flag=True, help="Remove documents whose files are gone.")
+@click.option(
+    "--wait", is_flag=True, help="Wait for another running 'zhen index' instead of failing."
+)
 @setting_option("jobs", "--jobs", "-j")
 @setting_option("commit_every")
 @setting_option("userdict", type=click.Path(exists=True, dir_okay=False))
-@click.option("--shards", type=click.IntRange(1), default=None,
-              help="Primary shards of a new cluster index (default 1).")
-@click.option("--replicas", type=click.IntRange(0), default=None,
-              help="Replicas of each shard of a new cluster index (default 0).")
+@click.option(
+    "--shards",
+    type=click.IntRange(1),
+    default=None,
+    help="Primary shards of a new cluster index (default 1).",
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(0),
+    default=None,
+    help="Replicas of each shard of a new cluster index (default 0).",
+)
 @json_option
-def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
-          shards, replicas, as_json):
+def index(
+    paths, index, rebuild, prune, wait, jobs, commit_every, userdict, shards, replicas, as_json
+):
     """Add new, changed and (with --prune) removed documents to the index.
 
     Unchanged documents are skipped without being analysed, so running it
@@ -156,12 +182,19 @@ def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
     """
     with _progress(as_json, paths) as tick, reported():
         report = update_index(
-            paths, index=settings.get("index", index), rebuild=rebuild, prune=prune,
+            paths,
+            index=settings.get("index", index),
+            rebuild=rebuild,
+            prune=prune,
             jobs=settings.get("jobs", jobs),
             commit_every=settings.get("commit_every", commit_every),
-            userdict=settings.get("userdict", userdict), wait=wait, progress=tick,
-            max_field_chars=settings.get("max_field_chars"), shards=shards,
-            replicas=replicas)
+            userdict=settings.get("userdict", userdict),
+            wait=wait,
+            progress=tick,
+            max_field_chars=settings.get("max_field_chars"),
+            shards=shards,
+            replicas=replicas,
+        )
     if as_json:
         echo_json(report.to_dict())
         sys.exit(1 if report.failed else 0)
@@ -169,13 +202,18 @@ def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
     click.echo(
         f"{report.added} added, {report.updated} updated, {report.unchanged} "
         f"unchanged, {report.removed} removed, {report.failed} failed; "
-        f"{report.documents} documents in {report.index} ({report.seconds:.1f} s)")
+        f"{report.documents} documents in {report.index} ({report.seconds:.1f} s)"
+    )
     if report.missing:
-        click.echo(f"{report.missing} indexed documents have no file any more; "
-                   "--prune removes them")
+        click.echo(
+            f"{report.missing} indexed documents have no file any more; --prune removes them"
+        )
     if report.failed:
-        click.echo(f"{_plural(report.failed, 'record')} could not be indexed "
-                   "(see the errors above); the rest is indexed", err=True)
+        click.echo(
+            f"{_plural(report.failed, 'record')} could not be indexed "
+            "(see the errors above); the rest is indexed",
+            err=True,
+        )
     sys.exit(1 if report.failed else 0)
 
 
@@ -183,10 +221,16 @@ def index(paths, index, rebuild, prune, wait, jobs, commit_every, userdict,
 @click.argument("query", nargs=-1, required=True)
 @index_option
 @setting_option("limit", "--limit", "-n")
-@click.option("--page", "-p", default=1, show_default=True, type=int,
-              help="Page of results to show.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance",
-              show_default=True, help="Order of the hits.")
+@click.option(
+    "--page", "-p", default=1, show_default=True, type=int, help="Page of results to show."
+)
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="relevance",
+    show_default=True,
+    help="Order of the hits.",
+)
 @json_option
 def search(query, index, limit, page, sort, as_json):
     """Search the index.
@@ -207,8 +251,7 @@ def search(query, index, limit, page, sort, as_json):
     """
     query = " ".join(query)  # words may come unquoted, '-draft' included
     with reported(), closing(open_searcher(index)) as searcher:
-        result = searcher.search(query, page=page, limit=settings.get("limit", limit),
-                                 sort=sort)
+        result = searcher.search(query, page=page, limit=settings.get("limit", limit), sort=sort)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -246,9 +289,11 @@ def stats(index, as_json):
     """
     with reported():
         if is_cluster_index(settings.get("index", index)):
-            raise ZhenError("zhen stats does not read a cluster index yet",
-                            hint="ask the cluster: GET /NAME/_stats, or search with "
-                                 "'date:..' for the count and facets")
+            raise ZhenError(
+                "zhen stats does not read a cluster index yet",
+                hint="ask the cluster: GET /NAME/_stats, or search with "
+                "'date:..' for the count and facets",
+            )
         data = index_stats(settings.get("index", index))
     if as_json:
         echo_json(data)
@@ -260,10 +305,19 @@ def stats(index, as_json):
 @click.argument("queries", type=click.Path(dir_okay=False))
 @click.argument("qrels", type=click.Path(dir_okay=False))
 @index_option
-@click.option("--limit", "-n", default=100, show_default=True,
-              type=click.IntRange(1, 1000), help="Hits ranked per query.")
-@click.option("--run-out", type=click.Path(dir_okay=False, writable=True),
-              help="Write the run here in TREC format (qid Q0 docid rank score zhen).")
+@click.option(
+    "--limit",
+    "-n",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Hits ranked per query.",
+)
+@click.option(
+    "--run-out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the run here in TREC format (qid Q0 docid rank score zhen).",
+)
 @json_option
 def eval_command(queries, qrels, index, limit, run_out, as_json):
     """Measure relevance on judged queries: nDCG@10, RR@10 (MRR@10), R@100.
@@ -279,6 +333,7 @@ def eval_command(queries, qrels, index, limit, run_out, as_json):
     """
     from .errors import EvaluationInputError
     from .evaluate import evaluate_files, write_run
+
     with reported(), closing(open_searcher(index)) as searcher:
         try:
             result = evaluate_files(searcher, queries, qrels, limit=limit)
@@ -301,15 +356,27 @@ def eval_command(queries, qrels, index, limit, run_out, as_json):
 @index_option
 @setting_option("host")
 @setting_option("port")
-@click.option("--threads", type=click.IntRange(1, 256), default=None,
-              show_default="4", help="Threads per worker process.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              show_default="one per core, at most 8",
-              help="Worker processes (searching is CPU work: one process "
-                   "uses one core).")
-@click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(),
-              help="Index these paths first if there is no index yet "
-                   "(default: the bundled sample corpus).")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=None,
+    show_default="4",
+    help="Threads per worker process.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    show_default="one per core, at most 8",
+    help="Worker processes (searching is CPU work: one process uses one core).",
+)
+@click.option(
+    "--corpus",
+    "corpus_paths",
+    multiple=True,
+    type=click.Path(),
+    help="Index these paths first if there is no index yet (default: the bundled sample corpus).",
+)
 def serve(index, host, port, threads, workers, corpus_paths):
     """Serve the search web app (indexing the sample corpus if needed).
 
@@ -338,8 +405,10 @@ def serve(index, host, port, threads, workers, corpus_paths):
         click.echo(f"No index at {index}; indexing {', '.join(paths)} ...")
         with reported():
             update_index(paths, index=index)
-    click.echo(f"Serving zhen on http://{host}:{sock.getsockname()[1]}/ with "
-               f"{workers} worker(s) x {threads} threads (Ctrl-C stops)")
+    click.echo(
+        f"Serving zhen on http://{host}:{sock.getsockname()[1]}/ with "
+        f"{workers} worker(s) x {threads} threads (Ctrl-C stops)"
+    )
     run(create_app({"INDEX": index}), sock, threads, workers)
 
 
@@ -364,9 +433,14 @@ class _progress:
             done = self.bar.pos if self.bar else 0
             return f"{done / max(time.monotonic() - started, 1e-6):.0f} docs/s"
 
-        self.bar = click.progressbar(length=total, label="indexing",
-                                     file=sys.stderr, show_pos=True,
-                                     show_eta=True, item_show_func=rate)
+        self.bar = click.progressbar(
+            length=total,
+            label="indexing",
+            file=sys.stderr,
+            show_pos=True,
+            show_eta=True,
+            item_show_func=rate,
+        )
         self.bar.__enter__()
         return lambda: self.bar.update(1)
 

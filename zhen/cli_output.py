@@ -20,8 +20,11 @@ def marked(fragment):
         out.append(click.style(text[start:end], fg="red", bold=True))
         at = end
     out.append(text[at:])
-    return ("…" if fragment.clipped_start else "") + "".join(out) + \
-        ("…" if fragment.clipped_end else "")
+    return (
+        ("…" if fragment.clipped_start else "")
+        + "".join(out)
+        + ("…" if fragment.clipped_end else "")
+    )
 
 
 def print_problems(problems):
@@ -39,8 +42,10 @@ def print_results(result):
     first = (result.page - 1) * result.limit + 1
     last = first + len(result.hits) - 1
     total = f"{result.total:,}" + ("+" if result.total_relation == "gte" else "")
-    click.echo(f"{total} results ({first:,}-{last:,} shown, page "
-               f"{result.page} of {result.pages}, {result.took_ms:.0f} ms)")
+    click.echo(
+        f"{total} results ({first:,}-{last:,} shown, page "
+        f"{result.page} of {result.pages}, {result.took_ms:.0f} ms)"
+    )
     for number, hit in enumerate(result.hits, start=first):
         _print_hit(number, hit)
 
@@ -75,7 +80,6 @@ def print_stats(data):
     for batch, count in data["batches"].items():
         click.echo(f"  {batch}: {count}")
     click.echo(f"updated: {data['updated'] or data['created']}")
-    click.echo(f"size: {data['size_bytes'] / 1e6:.1f} MB in "
-               f"{data['segments']} segments")
+    click.echo(f"size: {data['size_bytes'] / 1e6:.1f} MB in {data['segments']} segments")
     for key, value in data["settings"].items():
         click.echo(f"{key}: {value}")

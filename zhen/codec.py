@@ -36,8 +36,9 @@ class TermFrequency(formats.Frequency):
         if term_texts is None or kwargs.get("mode") != "index":
             return super().word_values(value, analyzer, **kwargs)
         boost = self.field_boost
-        return [(term, n, n * boost, pack_uint(n))
-                for term, n in Counter(term_texts(value)).items()]
+        return [
+            (term, n, n * boost, pack_uint(n)) for term, n in Counter(term_texts(value)).items()
+        ]
 
 
 class TermPositions(formats.Positions):
@@ -48,8 +49,10 @@ class TermPositions(formats.Positions):
         if term_positions is None or kwargs.get("mode") != "index":
             return super().word_values(value, analyzer, **kwargs)
         boost, encode = self.field_boost, self.encode
-        return [(term, len(positions), len(positions) * boost, encode(positions))
-                for term, positions in term_positions(value).items()]
+        return [
+            (term, len(positions), len(positions) * boost, encode(positions))
+            for term, positions in term_positions(value).items()
+        ]
 
     def encode(self, poslist):
         """Whoosh's encoding (count, then pickled deltas), computed faster."""

@@ -16,25 +16,36 @@ from datetime import datetime
 
 from whoosh import query as wq
 
-from .analysis import (ENGLISH_STOP_WORDS, HAN_RUN, QUESTION_WORDS, english_term,
-                       han_bigrams, han_words, ranking_term, reads_as_question,
-                       script_runs)
+from .analysis import (
+    ENGLISH_STOP_WORDS,
+    HAN_RUN,
+    QUESTION_WORDS,
+    english_term,
+    han_bigrams,
+    han_words,
+    ranking_term,
+    reads_as_question,
+    script_runs,
+)
 from .normalize import normalize, normalize_query
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
 from .rank import MATCHING, views
-from .whoosh_internals import UnionOr
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
+from .whoosh_internals import UnionOr
 
 COORDINATION_BONUS = 1000.0
 # Ranking weight per logical text field (settings weight_title, weight_summary,
 # weight_body), chosen on STARD and Cranfield (bench/RESULTS.md), and of a
 # Chinese field's character view relative to its words (weight_recall).
-DEFAULT_WEIGHTS = {"title": 1.2, "title_en": 1.2, "summary_en": 1.1,
-                   "body": 1.0, "body_en": 1.0}
+DEFAULT_WEIGHTS = {"title": 1.2, "title_en": 1.2, "summary_en": 1.1, "body": 1.0, "body_en": 1.0}
 RECALL_WEIGHT = 0.5
 QUESTION_MARKS = ("?", "？")
-SCOPE_FIELDS = {None: tuple(TEXT_FIELDS), "title": TITLE_FIELDS,
-                "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
+SCOPE_FIELDS = {
+    None: tuple(TEXT_FIELDS),
+    "title": TITLE_FIELDS,
+    "zh": CHINESE_FIELDS,
+    "en": ENGLISH_FIELDS,
+}
 
 
 class Compiler:
@@ -85,11 +96,20 @@ class Compiler:
         negatives = [self.compile(c.child) for c in children if isinstance(c, Not)]
         if len(words) > QUESTION_WORDS:
             # A question, not keywords: rank by BM25 over any of its words.
-            positives = [UnionOr([self.compile(c, loose=True)
-                              for c in _without_stop_words(words, _term_word)])]
+            positives = [
+                UnionOr(
+                    [self.compile(c, loose=True) for c in _without_stop_words(words, _term_word)]
+                )
+            ]
         elif loose and len(words) > 1:
-            positives = [UnionOr([_coordinated(self.compile(c, loose))
-                              for c in _without_stop_words(words, _term_word)])]
+            positives = [
+                UnionOr(
+                    [
+                        _coordinated(self.compile(c, loose))
+                        for c in _without_stop_words(words, _term_word)
+                    ]
+                )
+            ]
         else:
             positives = [self.compile(c, loose) for c in words]
         required = positives + filters or [wq.Every()]
@@ -107,19 +127,30 @@ class Compiler:
             # A question or a loose match: every word counts, none is required,
             # and English stop words (which English fields keep for phrases)
             # would only add noise to the ranking.
-            return UnionOr([self._sentence(run, _chinese_only(fields)) if kind == "han"
-                        else self._latin_word(run, fields, kind == "word")
-                        for kind, run in _without_stop_words(runs, _run_word)])
-        parts = [self._han_word(run, _chinese_only(fields)) if kind == "han"
-                 else self._latin_word(run, fields, kind == "word")
-                 for kind, run in runs]
+            return UnionOr(
+                [
+                    self._sentence(run, _chinese_only(fields))
+                    if kind == "han"
+                    else self._latin_word(run, fields, kind == "word")
+                    for kind, run in _without_stop_words(runs, _run_word)
+                ]
+            )
+        parts = [
+            self._han_word(run, _chinese_only(fields))
+            if kind == "han"
+            else self._latin_word(run, fields, kind == "word")
+            for kind, run in runs
+        ]
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def _han_word(self, run, fields):
         grams = han_bigrams(run)
-        required = UnionOr([_phrase_or_term(recall_field(f), grams,
-                                          self.weights[f] * self._recall(f))
-                          for f in fields])
+        required = UnionOr(
+            [
+                _phrase_or_term(recall_field(f), grams, self.weights[f] * self._recall(f))
+                for f in fields
+            ]
+        )
         chinese = [f for f in fields if f in CHINESE_FIELDS]
         if not chinese:
             return required
@@ -147,8 +178,7 @@ class Compiler:
                 continue
             if ranked:  # the stem matches wherever the exact word does
                 clauses.append(wq.Term(f, ranked, boost=self.weights[f]))
-            clauses.append(wq.Term(recall_field(f), word,
-                                   boost=self.weights[f] * self.recall))
+            clauses.append(wq.Term(recall_field(f), word, boost=self.weights[f] * self.recall))
         return UnionOr(clauses)
 
     def phrase(self, text, scope):
@@ -169,9 +199,12 @@ class Compiler:
         return self._phrase_on(fields, words)
 
     def _phrase_on(self, fields, words):
-        return UnionOr([_phrase_or_term(recall_field(f), _field_terms(f, words),
-                                      self.weights[f])
-                      for f in fields])
+        return UnionOr(
+            [
+                _phrase_or_term(recall_field(f), _field_terms(f, words), self.weights[f])
+                for f in fields
+            ]
+        )
 
     def filter(self, node):
         if node.field == "date":
@@ -213,14 +246,18 @@ def question_of(compiler, tree):
     if not leaves or len({leaf.scope for leaf in leaves}) != 1:
         return None
     words = [leaf for leaf in leaves if isinstance(leaf, Term)]
-    if not (len(leaves) > QUESTION_WORDS or any(map(_reads_as_question, words))
-            or leaves[-1].text.rstrip().endswith(QUESTION_MARKS)):
+    if not (
+        len(leaves) > QUESTION_WORDS
+        or any(map(_reads_as_question, words))
+        or leaves[-1].text.rstrip().endswith(QUESTION_MARKS)
+    ):
         return None
-    return Question(text=" ".join(leaf.text for leaf in leaves), scope=leaves[0].scope,
-                    filters=tuple(compiler.filter(c) for c in children
-                                  if isinstance(c, Filter)),
-                    negatives=tuple(compiler.compile(c.child) for c in children
-                                    if isinstance(c, Not)))
+    return Question(
+        text=" ".join(leaf.text for leaf in leaves),
+        scope=leaves[0].scope,
+        filters=tuple(compiler.filter(c) for c in children if isinstance(c, Filter)),
+        negatives=tuple(compiler.compile(c.child) for c in children if isinstance(c, Not)),
+    )
 
 
 def _reads_as_question(word):

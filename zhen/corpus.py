@@ -17,13 +17,18 @@ from urllib.parse import urlsplit
 
 from .errors import CorpusError
 from .htmltext import html_to_text
-from .records import (KEYS, MAX_FIELD_CHARS, MISSING, Problem, oversized_fields,
-                      parse_record)
+from .records import KEYS, MAX_FIELD_CHARS, MISSING, Problem, oversized_fields, parse_record
 from .urls import link_url
 
 _WAYBACK = re.compile(r"^(\d{14})/(.+)$")
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S",
-                 "%Y/%m/%d", "%Y%m%d", "%Y-%m-%dT%H:%M:%S")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%Y-%m-%dT%H:%M:%S",
+)
 _SNIFF_BYTES = 8192
 
 
@@ -117,8 +122,7 @@ def parse_date(text):
     return None
 
 
-def make_document(doc_id, batch, path, values, lines=None, problems=None,
-                  line=None):
+def make_document(doc_id, batch, path, values, lines=None, problems=None, line=None):
     """Build a Document from raw values, reporting what a reader should
     know: an unparseable date, a URL that is not a web link, a body taken
     from ``html``. ``lines`` maps a key to its line (a record file);
@@ -133,17 +137,26 @@ def make_document(doc_id, batch, path, values, lines=None, problems=None,
     if doc.date:
         doc.date_value = parse_date(doc.date)
         if doc.date_value is None:
-            report("date", f"bad date '{doc.date[:40]}'; expected YYYY-MM-DD"
-                   "[ hh:mm:ss]; the document is kept without a date")
+            report(
+                "date",
+                f"bad date '{doc.date[:40]}'; expected YYYY-MM-DD"
+                "[ hh:mm:ss]; the document is kept without a date",
+            )
     for key, url in (("input_url", doc.url), ("returned_url", doc.returned_url)):
         if url and link_url(url) is None:
-            report(key, f"{key} {url[:60]!r} is not an http(s) URL; it is "
-                   "shown as text, never as a link")
+            report(
+                key,
+                f"{key} {url[:60]!r} is not an http(s) URL; it is shown as text, never as a link",
+            )
     if not doc.resulting_text and doc.html:
         doc.html_text = html_to_text(doc.html)
         if doc.html_text:
-            report("html", "no resulting_text: the body is the text of the "
-                   f"html field ({len(doc.html_text):,} characters)", "note")
+            report(
+                "html",
+                "no resulting_text: the body is the text of the "
+                f"html field ({len(doc.html_text):,} characters)",
+                "note",
+            )
     return doc
 
 
@@ -207,9 +220,14 @@ class CorpusReader:
             if path.suffix != ".jsonl":
                 earlier = winners.get(path.stem)
                 if earlier is not None:
-                    self.problems.append(Problem(
-                        str(earlier), None, f"duplicate id '{path.stem}': "
-                        f"{path} (the later batch) wins", "warning"))
+                    self.problems.append(
+                        Problem(
+                            str(earlier),
+                            None,
+                            f"duplicate id '{path.stem}': {path} (the later batch) wins",
+                            "warning",
+                        )
+                    )
                 winners[path.stem] = path
         return winners
 
@@ -224,32 +242,31 @@ class CorpusReader:
         self.problems.extend(parsed.problems)
         if any(p.severity == "error" for p in parsed.problems):
             return None
-        return make_document(path.stem, batch, str(path), parsed.values,
-                             parsed.lines, self.problems)
+        return make_document(
+            path.stem, batch, str(path), parsed.values, parsed.lines, self.problems
+        )
 
     def _decode(self, path):
         try:
             data = path.read_bytes()
         except OSError as exc:
-            self.problems.append(Problem(str(path), None,
-                                         f"cannot read: {exc.strerror}"))
+            self.problems.append(Problem(str(path), None, f"cannot read: {exc.strerror}"))
             return None
         if b"\x00" in data[:_SNIFF_BYTES]:
-            self.problems.append(Problem(str(path), None,
-                                         "binary content (NUL bytes), not a record"))
+            self.problems.append(
+                Problem(str(path), None, "binary content (NUL bytes), not a record")
+            )
             return None
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
+            line = data[: exc.start].count(b"\n") + 1
             try:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
-                self.problems.append(Problem(
-                    str(path), line, "not UTF-8 (nor GB18030) text"))
+                self.problems.append(Problem(str(path), line, "not UTF-8 (nor GB18030) text"))
                 return None
-            self.problems.append(Problem(
-                str(path), line, "not UTF-8; read as GB18030", "warning"))
+            self.problems.append(Problem(str(path), line, "not UTF-8; read as GB18030", "warning"))
             return text
 
     def _read_jsonl(self, path, batch):
@@ -265,9 +282,9 @@ class CorpusReader:
                 if doc is not None:
                     yield doc
         if not lines:
-            self.problems.append(Problem(str(path), None,
-                                         "no records: the JSON Lines file is empty",
-                                         "warning"))
+            self.problems.append(
+                Problem(str(path), None, "no records: the JSON Lines file is empty", "warning")
+            )
 
     def _jsonl_document(self, path, batch, number, line):
         where = str(path)
@@ -277,8 +294,7 @@ class CorpusReader:
             self.problems.append(Problem(where, number, f"invalid JSON: {exc.msg}"))
             return None
         if not isinstance(obj, dict) or not obj.get("id"):
-            self.problems.append(Problem(where, number,
-                                         "a JSON object with an 'id' is required"))
+            self.problems.append(Problem(where, number, "a JSON object with an 'id' is required"))
             return None
         values = {k: _json_value(obj.get(k)) for k in KEYS}
         for _, message in oversized_fields(values, self.max_field_chars):
@@ -287,12 +303,16 @@ class CorpusReader:
         doc_id = str(obj["id"])
         earlier = self._jsonl_seen.get(doc_id)
         if earlier:
-            self.problems.append(Problem(where, number, f"duplicate id '{doc_id}': "
-                                         f"this record replaces the one at {earlier}",
-                                         "warning"))
+            self.problems.append(
+                Problem(
+                    where,
+                    number,
+                    f"duplicate id '{doc_id}': this record replaces the one at {earlier}",
+                    "warning",
+                )
+            )
         self._jsonl_seen[doc_id] = f"{where}:{number}"
-        return make_document(doc_id, batch, where, values, problems=self.problems,
-                             line=number)
+        return make_document(doc_id, batch, where, values, problems=self.problems, line=number)
 
 
 def _json_value(value):
@@ -321,8 +341,7 @@ def _walk(root, problems):
     found = []
 
     def unreadable(error):
-        problems.append(Problem(error.filename, None,
-                                f"cannot read folder: {error.strerror}"))
+        problems.append(Problem(error.filename, None, f"cannot read folder: {error.strerror}"))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames.sort()
@@ -330,8 +349,11 @@ def _walk(root, problems):
         batch = root.resolve().name if rel == "." else Path(rel).as_posix()
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if name.endswith((".txt", ".jsonl")) and not name.startswith(".") \
-                    and _regular_file(path, problems):
+            if (
+                name.endswith((".txt", ".jsonl"))
+                and not name.startswith(".")
+                and _regular_file(path, problems)
+            ):
                 found.append((path, batch))
     return found
 
@@ -341,13 +363,15 @@ def _regular_file(path, problems):
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        problems.append(Problem(str(path), None, f"skipped: {exc.strerror}",
-                                "warning"))
+        problems.append(Problem(str(path), None, f"skipped: {exc.strerror}", "warning"))
         return False
     if stat.S_ISREG(mode):
         return True
-    problems.append(Problem(str(path), None, "skipped: not a regular file "
-                            "(a FIFO, socket or device)", "warning"))
+    problems.append(
+        Problem(
+            str(path), None, "skipped: not a regular file (a FIFO, socket or device)", "warning"
+        )
+    )
     return False
 
 

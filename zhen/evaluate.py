@@ -32,11 +32,11 @@ RUN_TAG = "zhen"
 class Evaluation:
     """The scores of one run over a judged query set."""
 
-    queries: int            # queries run (every line of the queries file)
-    judged: int             # queries with judgements: the means are over these
-    measures: dict          # measure name -> mean over the judged queries
-    no_result: int          # queries that found nothing (or were refused)
-    ms: dict                # mean, p50, p95 time of one search, in ms
+    queries: int  # queries run (every line of the queries file)
+    judged: int  # queries with judgements: the means are over these
+    measures: dict  # measure name -> mean over the judged queries
+    no_result: int  # queries that found nothing (or were refused)
+    ms: dict  # mean, p50, p95 time of one search, in ms
     run: dict = field(default_factory=dict, repr=False)  # qid -> [(docid, score)]
 
     def to_dict(self):
@@ -54,14 +54,17 @@ def read_queries(path):
         if not tab or not qid:
             raise EvaluationInputError(
                 f"{path}:{number}: expected 'qid<TAB>query', found {line[:60]!r}",
-                hint="one query a line: its id, a tab, the query text")
+                hint="one query a line: its id, a tab, the query text",
+            )
         if qid in queries:
-            raise EvaluationInputError(f"{path}:{number}: query id '{qid}' again",
-                                       hint="give every query its own id")
+            raise EvaluationInputError(
+                f"{path}:{number}: query id '{qid}' again", hint="give every query its own id"
+            )
         queries[qid] = text.strip()
     if not queries:
-        raise EvaluationInputError(f"{path}: no queries in the file",
-                                   hint="one query a line: its id, a tab, the text")
+        raise EvaluationInputError(
+            f"{path}: no queries in the file", hint="one query a line: its id, a tab, the text"
+        )
     return queries
 
 
@@ -74,21 +77,25 @@ def read_qrels(path, queries=None):
         parts = line.split()
         if len(parts) != 4:
             raise EvaluationInputError(
-                f"{path}:{number}: expected 4 columns 'qid 0 docid grade', "
-                f"found {len(parts)}", hint="TREC qrels: query id, 0, document id, grade")
+                f"{path}:{number}: expected 4 columns 'qid 0 docid grade', found {len(parts)}",
+                hint="TREC qrels: query id, 0, document id, grade",
+            )
         qid, _, docid, grade = parts
         if not _is_int(grade):
             raise EvaluationInputError(
                 f"{path}:{number}: the grade '{grade}' is not a whole number",
-                hint="grades are integers: 0 not relevant, 1 or more relevant")
+                hint="grades are integers: 0 not relevant, 1 or more relevant",
+            )
         if queries is not None and qid not in queries:
             raise EvaluationInputError(
                 f"{path}:{number}: query id '{qid}' is not in the queries file",
-                hint="use the queries file these judgements were made for")
+                hint="use the queries file these judgements were made for",
+            )
         qrels.append(ir_measures.Qrel(qid, docid, int(grade)))
     if not qrels:
-        raise EvaluationInputError(f"{path}: no judgements in the file",
-                                   hint="one 'qid 0 docid grade' line per judgement")
+        raise EvaluationInputError(
+            f"{path}: no judgements in the file", hint="one 'qid 0 docid grade' line per judgement"
+        )
     return qrels
 
 
@@ -123,9 +130,12 @@ def score(run, qrels):
     scores 0 on every measure.
     """
     judged = {q.query_id for q in qrels}
-    docs = [ir_measures.ScoredDoc(qid, docid, float(len(ranked) - rank))
-            for qid, ranked in run.items() if qid in judged
-            for rank, docid in enumerate(ranked)]
+    docs = [
+        ir_measures.ScoredDoc(qid, docid, float(len(ranked) - rank))
+        for qid, ranked in run.items()
+        if qid in judged
+        for rank, docid in enumerate(ranked)
+    ]
     sums = {str(m): 0.0 for m in MEASURES}
     for metric in ir_measures.iter_calc(MEASURES, qrels, docs):
         sums[str(metric.measure)] += metric.value
@@ -154,10 +164,13 @@ def evaluate(searcher, queries, qrels, limit=100):
     run, times = run_queries(searcher, queries, limit)
     ranked = {qid: [docid for docid, _ in hits] for qid, hits in run.items()}
     return Evaluation(
-        queries=len(queries), judged=len({q.query_id for q in qrels}),
+        queries=len(queries),
+        judged=len({q.query_id for q in qrels}),
         measures=score(ranked, qrels),
         no_result=sum(1 for hits in run.values() if not hits),
-        ms=timing_summary(times), run=run)
+        ms=timing_summary(times),
+        run=run,
+    )
 
 
 def evaluate_files(searcher, queries_path, qrels_path, limit=100):
@@ -170,18 +183,25 @@ def timing_summary(times):
     """Mean, median and 95th percentile (nearest rank) of ``times``, in ms."""
     ordered = sorted(times)
     p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-    return {"mean": round(statistics.fmean(ordered), 2),
-            "p50": round(statistics.median(ordered), 2), "p95": round(p95, 2)}
+    return {
+        "mean": round(statistics.fmean(ordered), 2),
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(p95, 2),
+    }
 
 
 def write_run(run, path, tag=RUN_TAG):
     """Write ``run`` (``{qid: [(docid, score)]}``) as a TREC run file:
     ``qid Q0 docid rank score tag``, ranks from 1."""
-    lines = [f"{qid} Q0 {docid} {rank} {hit_score:.4f} {tag}\n"
-             for qid, hits in run.items()
-             for rank, (docid, hit_score) in enumerate(hits, 1)]
+    lines = [
+        f"{qid} Q0 {docid} {rank} {hit_score:.4f} {tag}\n"
+        for qid, hits in run.items()
+        for rank, (docid, hit_score) in enumerate(hits, 1)
+    ]
     try:
         Path(path).write_text("".join(lines), encoding="utf-8")
     except OSError as error:
-        raise EvaluationInputError(f"{path}: cannot write the run ({error.strerror})",
-                                   hint="give a file in a folder that exists") from None
+        raise EvaluationInputError(
+            f"{path}: cannot write the run ({error.strerror})",
+            hint="give a file in a folder that exists",
+        ) from None

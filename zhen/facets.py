@@ -29,18 +29,20 @@ class FacetCounter:
             column = values[name]
             counts = Counter(column[d] for d in docnums)
             counts.pop(None, None)
-            items = sorted(counts.items(), reverse=True) if name == "year" else \
-                sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"}
-                         for v, c in items]
+            items = (
+                sorted(counts.items(), reverse=True)
+                if name == "year"
+                else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            )
+            out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"} for v, c in items]
         return out
 
     def _columns(self, searcher):
         if searcher is not self._searcher:
             leaves = searcher.reader().leaf_readers()
-            self._values = {name: [v for leaf, _ in leaves
-                                   for v in _column(leaf, name)]
-                            for name in FACETS}
+            self._values = {
+                name: [v for leaf, _ in leaves for v in _column(leaf, name)] for name in FACETS
+            }
             self._searcher = searcher
         return self._values
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from .analysis import HAN_RANGES, HAN_RUN, han_words, reads_as_question, ranking_term, script_runs
+from .analysis import HAN_RANGES, HAN_RUN, han_words, ranking_term, reads_as_question, script_runs
 from .normalize import FULL_WIDTH, normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
@@ -37,8 +37,7 @@ class Needles:
             if not reads_as_question(runs):
                 han.update(runs)
             else:
-                han.update(w for run in runs for w, _, _ in han_words(run, userdict)
-                           if len(w) > 1)
+                han.update(w for run in runs for w, _, _ in han_words(run, userdict) if len(w) > 1)
             for kind, start, end in script_runs(norm):
                 if kind != "han":
                     word = norm[start:end]
@@ -57,7 +56,7 @@ class Needles:
         ministr), so a long text is scanned by the regex engine and only its
         candidates are stemmed."""
         prefixes = set(self.words)
-        prefixes.update(s[:max(3, len(s) - 1)] for s in self.stems)
+        prefixes.update(s[: max(3, len(s) - 1)] for s in self.stems)
         if not prefixes:
             return None
         body = "|".join(sorted(map(re.escape, prefixes), key=len, reverse=True))
@@ -77,9 +76,12 @@ def first_spans(text, needles):
         return []
     overlap = max(map(len, needles.han), default=0) + 32
     for start in range(0, len(text), CHUNK_CHARS):
-        piece = text[start:start + CHUNK_CHARS + overlap]
-        spans = [(s + start, e + start) for s, e in match_spans(piece, needles)
-                 if s < CHUNK_CHARS or start + len(piece) >= len(text)]
+        piece = text[start : start + CHUNK_CHARS + overlap]
+        spans = [
+            (s + start, e + start)
+            for s, e in match_spans(piece, needles)
+            if s < CHUNK_CHARS or start + len(piece) >= len(text)
+        ]
         if spans:
             return spans
     return []
@@ -93,7 +95,8 @@ def _may_match(text, needles):
     if needles.han and HAN_RUN.search(text):
         return True
     return needles.candidates is not None and bool(
-        needles.candidates.search(text.lower()) or FULL_WIDTH.search(text))
+        needles.candidates.search(text.lower()) or FULL_WIDTH.search(text)
+    )
 
 
 def match_spans(text, needles):
@@ -171,8 +174,9 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
         begin = max(0, min(around, len(text) - size))
         end = begin + size
     end = min(end, len(text))
-    inside = [(max(s, begin) - begin, min(e, end) - begin) for s, e in spans
-              if e > begin and s < end]
+    inside = [
+        (max(s, begin) - begin, min(e, end) - begin) for s, e in spans if e > begin and s < end
+    ]
     shown, marks = _fold_spaces(text[begin:end], inside)
     return Fragment(shown, marks, begin > 0, end < len(text)), first
 
@@ -184,7 +188,7 @@ def _fold_spaces(text, spans):
     for piece in re.split(r"(\s+)", text):
         if piece and piece[0].isspace():
             where.extend([at] * len(piece))
-            if 0 < at:
+            if at > 0:
                 out.append(" ")
                 at += 1
         else:
@@ -196,6 +200,9 @@ def _fold_spaces(text, spans):
     if folded.endswith(" "):
         folded = folded[:-1]
     size = len(folded)
-    marks = tuple((min(where[s], size), min(where[e], size)) for s, e in spans
-                  if min(where[s], size) < min(where[e], size))
+    marks = tuple(
+        (min(where[s], size), min(where[e], size))
+        for s, e in spans
+        if min(where[s], size) < min(where[e], size)
+    )
     return folded, marks

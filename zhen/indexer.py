@@ -66,11 +66,18 @@ class IndexReport:
         return data
 
 
-def update_index(paths: Iterable[str | os.PathLike], index: str | os.PathLike,
-                 rebuild: bool = False, prune: bool = False, jobs: int | None = None,
-                 commit_every: int = COMMIT_EVERY, userdict: str | None = None,
-                 wait: bool = False, progress: Callable[[], None] | None = None,
-                 max_field_chars: int = MAX_FIELD_CHARS) -> IndexReport:
+def update_index(
+    paths: Iterable[str | os.PathLike],
+    index: str | os.PathLike,
+    rebuild: bool = False,
+    prune: bool = False,
+    jobs: int | None = None,
+    commit_every: int = COMMIT_EVERY,
+    userdict: str | None = None,
+    wait: bool = False,
+    progress: Callable[[], None] | None = None,
+    max_field_chars: int = MAX_FIELD_CHARS,
+) -> IndexReport:
     """Index ``paths`` into the index directory ``index``; returns an
     :class:`IndexReport`. ``jobs`` defaults to the number of CPUs.
 
@@ -85,8 +92,7 @@ def update_index(paths: Iterable[str | os.PathLike], index: str | os.PathLike,
     segmenter(userdict)  # loaded once here; worker processes inherit it
     with store.lock(wait) as lock, guarded(lock.handle):
         gen = _target_generation(store, rebuild, userdict)
-        run = _Run(store.open(gen), jobs or os.cpu_count() or 1, commit_every,
-                   progress)
+        run = _Run(store.open(gen), jobs or os.cpu_count() or 1, commit_every, progress)
         try:
             report = run.apply(reader, prune)
         except KeyboardInterrupt:
@@ -94,7 +100,8 @@ def update_index(paths: Iterable[str | os.PathLike], index: str | os.PathLike,
             raise IndexInterruptedError(
                 f"interrupted: {run.committed:,} documents of this run were "
                 f"committed; the index holds {run.ix.doc_count():,}",
-                hint="run the same command again to finish") from None
+                hint="run the same command again to finish",
+            ) from None
         if rebuild:
             previous = store.current()
             store.link_generation(CURRENT, gen)
@@ -111,8 +118,7 @@ def _target_generation(store, rebuild, userdict):
     """The generation to write: the live one, or the one being rebuilt."""
     if rebuild:
         gen = store.linked_generation(BUILDING)
-        if gen is None or store.meta(gen).get("settings") != \
-                analysis_settings(userdict):
+        if gen is None or store.meta(gen).get("settings") != analysis_settings(userdict):
             gen = store.create_generation(userdict)
             store.link_generation(BUILDING, gen)
         return gen
@@ -144,14 +150,13 @@ class _Run:
 
         def unchanged(doc_id, path, batch, stamp):
             old = known.get(doc_id)
-            return old is not None and (old.path, old.batch, old.stamp) == \
-                (path, batch, stamp)
+            return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
 
         for doc in reader.documents(unchanged):
             seen.add(doc.id)
             self._one(doc, known.get(doc.id))
             self.progress()
-        for doc_id, path in reader.skipped:
+        for doc_id, _ in reader.skipped:
             seen.add(doc_id)
             report.unchanged += 1
             self.progress()
@@ -174,7 +179,7 @@ class _Run:
             self.report.unchanged += 1
             return
         repeated = doc.id in self.pending  # the same id twice in one chunk:
-        if repeated:                        # commit so the update can see it
+        if repeated:  # commit so the update can see it
             self._commit()
         how = "added" if old is None and not repeated else "updated"
         writer = self._writer()
@@ -208,12 +213,17 @@ class _Run:
             codec = ZhenCodec(compression=0)
             if self.jobs > 1:
                 # Small batches, so a small update is shared by every worker.
-                self.writer = ResilientMpWriter(self.ix, procs=self.jobs, limitmb=LIMIT_MB,
-                                       batchsize=BATCH_DOCS, multisegment=True,
-                                       codec=codec, compound=False)
+                self.writer = ResilientMpWriter(
+                    self.ix,
+                    procs=self.jobs,
+                    limitmb=LIMIT_MB,
+                    batchsize=BATCH_DOCS,
+                    multisegment=True,
+                    codec=codec,
+                    compound=False,
+                )
             else:
-                self.writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, codec=codec,
-                                            compound=False)
+                self.writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, codec=codec, compound=False)
         return self.writer
 
     def _commit(self):
@@ -235,22 +245,26 @@ class _Run:
         if self.ix.doc_count() >= before + new:
             return []
         with self.ix.searcher() as searcher:
-            return [entry for doc_id, entry in pending.items()
-                    if searcher.document_number(id=doc_id) is None]
+            return [
+                entry
+                for doc_id, entry in pending.items()
+                if searcher.document_number(id=doc_id) is None
+            ]
 
     def _index_one_by_one(self, entries):
         """Index the documents of ``entries`` in this process, one at a
         time: each that fails becomes a problem naming its record (and is
         not counted as added or updated); the others are indexed."""
-        writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, compound=False,
-                               codec=ZhenCodec(compression=0))
+        writer = SegmentWriter(
+            self.ix, limitmb=LIMIT_MB, compound=False, codec=ZhenCodec(compression=0)
+        )
         for doc, how in entries:
             try:
                 fields = analysed_fields(self.ix.schema, doc)
             except Exception as exc:  # any failure of analysis: report it
-                self.report.problems.append(Problem(
-                    doc.path, doc.line, f"cannot be indexed: "
-                    f"{type(exc).__name__}: {exc}"))
+                self.report.problems.append(
+                    Problem(doc.path, doc.line, f"cannot be indexed: {type(exc).__name__}: {exc}")
+                )
                 setattr(self.report, how, getattr(self.report, how) - 1)
                 continue
             writer.update_document(**fields)
@@ -281,7 +295,10 @@ def known_documents(ix):
     with ix.reader() as reader:
         if reader.doc_count() == 0:
             return {}
-        ids, *facts = [reader.column_reader(name)
-                       for name in ("id", "hash", "path", "batch", "stamp")]
-        return {column_text(ids[n]): Known(*(column_text(c[n]) for c in facts))
-                for n in reader.all_doc_ids()}
+        ids, *facts = [
+            reader.column_reader(name) for name in ("id", "hash", "path", "batch", "stamp")
+        ]
+        return {
+            column_text(ids[n]): Known(*(column_text(c[n]) for c in facts))
+            for n in reader.all_doc_ids()
+        }

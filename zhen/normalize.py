@@ -20,16 +20,17 @@ _WIDTH_TABLE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _WIDTH_TABLE[0x3000] = 0x20
 # Full-width ASCII forms and the ideographic space (NFKC makes them ASCII).
 FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
-HAN_RANGES = ("\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-              "\U00020000-\U0003134f")
+HAN_RANGES = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 
 
 # Combining marks and conjoining jamo, the characters NFKC may merge with a
 # neighbour; where none occurs, an unchanged length means a 1:1 mapping.
-_COMPOSING = re.compile("[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
-                        "\u064b-\u065f\u0900-\u0903\u093a-\u094f\u1100-\u11ff"
-                        "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f"
-                        "\u3099\u309a\ufe20-\ufe2f]")
+_COMPOSING = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
+    "\u064b-\u065f\u0900-\u0903\u093a-\u094f\u1100-\u11ff"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f"
+    "\u3099\u309a\ufe20-\ufe2f]"
+)
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +113,11 @@ def _joins_previous(char):
     """Whether NFKC may compose ``char`` with the character before it: a
     combining mark, a Hangul vowel or final consonant jamo, or a half-width
     katakana (semi-)voiced sound mark."""
-    return unicodedata.category(char)[0] == "M" or "\u1160" <= char <= "\u11ff" \
+    return (
+        unicodedata.category(char)[0] == "M"
+        or "\u1160" <= char <= "\u11ff"
         or char in "\uff9e\uff9f"
+    )
 
 
 def _nfkc(text):
@@ -162,8 +166,12 @@ def _expanders():
     """A regex of the BMP characters that fold to more or fewer than one."""
     # CJK ideographs (U+3400-U+9FFF), Hangul syllables and surrogates never
     # fold to another length; skipping them makes this three times faster.
-    codes = [*range(0x80, 0x3400), *range(0xA000, 0xAC00), *range(0xD7A4, 0xD800),
-             *range(0xE000, 0x10000)]
+    codes = [
+        *range(0x80, 0x3400),
+        *range(0xA000, 0xAC00),
+        *range(0xD7A4, 0xD800),
+        *range(0xE000, 0x10000),
+    ]
     chars = [chr(c) for c in codes if len(_fold(chr(c))) != 1]
     return re.compile("[%s]" % re.escape("".join(chars)))
 
@@ -175,8 +183,8 @@ def _to_simplified(text, offsets):
         # which keeps the alignment at the cost of phrase-level choices.
         convert = _converter().convert
         converted = "".join(
-            piece if len(piece) == 1 else char
-            for char, piece in ((c, convert(c)) for c in text))
+            piece if len(piece) == 1 else char for char, piece in ((c, convert(c)) for c in text)
+        )
     return Normalized(converted, offsets)
 
 

@@ -125,7 +125,7 @@ def _segment_postings(reader, field, term):
     if field not in reader.schema:
         return None
     if term.startswith(_CHAR):
-        return _segment_char_postings(reader, field, term[len(_CHAR):])
+        return _segment_char_postings(reader, field, term[len(_CHAR) :])
     try:
         info = reader.term_info(field, term)
     except TermNotFound:
@@ -140,8 +140,11 @@ def _segment_postings(reader, field, term):
 
 
 def _segment_char_postings(reader, field, char):
-    found = [_segment_postings(reader, field, term.decode("utf-8"))
-             for term in reader.expand_prefix(field, char) if len(term) <= 6]
+    found = [
+        _segment_postings(reader, field, term.decode("utf-8"))
+        for term in reader.expand_prefix(field, char)
+        if len(term) <= 6
+    ]
     found = [f for f in found if f is not None]
     if not found:
         return None
@@ -185,7 +188,7 @@ def group_lengths(searcher, fields, boosts=None):
             reader = sub.reader() if hasattr(sub, "reader") else sub
             for field, boost in zip(fields, boosts):
                 lengths = _segment_lengths(reader, field)
-                total[offset:offset + len(lengths)] += boost * lengths
+                total[offset : offset + len(lengths)] += boost * lengths
         cache[key] = total
     return cache[key]
 
@@ -196,8 +199,9 @@ def _segment_lengths(reader, field):
     if table is not None:  # zhen's codec: the whole column at once
         raw = np.frombuffer(table, dtype=np.uint8)[:count]
         return _BYTE_LENGTHS[raw] if len(raw) == count else np.zeros(count)
-    return np.array([reader.doc_field_length(n, field) or 0 for n in range(count)],
-                    dtype=np.float64)
+    return np.array(
+        [reader.doc_field_length(n, field) or 0 for n in range(count)], dtype=np.float64
+    )
 
 
 def live_mask(searcher):

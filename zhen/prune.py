@@ -24,19 +24,23 @@ def prunable(known, seen, reader):
     read this run's paths; ``seen`` holds the ids it read or found
     unchanged."""
     roots = [str(path) for path in reader.paths]
-    read_whole = {str(path) for path, _ in reader.sources()} - \
-        {p.file for p in reader.problems if p.severity == "error"}
-    return sorted(doc_id for doc_id, old in known.items()
-                  if doc_id not in seen and old.path
-                  and _under_any(old.path, roots)
-                  and _record_gone(old.path, read_whole))
+    read_whole = {str(path) for path, _ in reader.sources()} - {
+        p.file for p in reader.problems if p.severity == "error"
+    }
+    return sorted(
+        doc_id
+        for doc_id, old in known.items()
+        if doc_id not in seen
+        and old.path
+        and _under_any(old.path, roots)
+        and _record_gone(old.path, read_whole)
+    )
 
 
 def _under_any(path, roots):
     if not os.path.isabs(path):
         return False
-    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep)
-               for root in roots)
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
 def _record_gone(path, read_whole):

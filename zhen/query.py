@@ -25,9 +25,19 @@ from .errors import QueryError
 SCOPES = ("title", "zh", "en")
 FILTERS = ("site", "batch", "date")
 FIELDS = SCOPES + FILTERS
-_QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"',
-                         "＂": '"', "：": ":", "（": "(", "）": ")",
-                         "\u3000": " "})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "「": '"',
+        "」": '"',
+        "＂": '"',
+        "：": ":",
+        "（": "(",
+        "）": ")",
+        "\u3000": " ",
+    }
+)
 # Control characters (C0, DEL, C1) separate words like spaces: a pasted NUL
 # or escape sequence is never part of a word, a suggestion or a message.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -91,9 +101,10 @@ def clean(text: str) -> str:
 def parse(text: str) -> Node:
     """Parse query text into a tree; raise QueryError when it is malformed."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is {len(text):,} characters long; "
-                         f"at most {MAX_QUERY_CHARS:,} are searched",
-                         hint="shorten it to its key words or phrases")
+        raise QueryError(
+            f"the query is {len(text):,} characters long; at most {MAX_QUERY_CHARS:,} are searched",
+            hint="shorten it to its key words or phrases",
+        )
     tokens = _tokens(clean(text))
     if not tokens:
         raise QueryError("the query is empty", hint="type a word, e.g. 商务部 or tariff")
@@ -101,8 +112,11 @@ def parse(text: str) -> Node:
     tree = parser.expression()
     if parser.peek() is not None:
         kind, value, col = parser.peek()
-        raise QueryError(f"unexpected ')' at column {col}",
-                         hint="remove it or add the matching '('", position=col)
+        raise QueryError(
+            f"unexpected ')' at column {col}",
+            hint="remove it or add the matching '('",
+            position=col,
+        )
     return tree
 
 
@@ -115,9 +129,11 @@ def _tokens(text):
             end = text.find('"', pos + 1)
             if end < 0:
                 raise QueryError(
-                    f'unbalanced quote: the phrase at column {pos + 1} is not closed',
-                    hint=f'close it: {text[pos:].strip()}"', position=pos + 1)
-            tokens.append(("phrase", text[pos + 1:end], pos + 1))
+                    f"unbalanced quote: the phrase at column {pos + 1} is not closed",
+                    hint=f'close it: {text[pos:].strip()}"',
+                    position=pos + 1,
+                )
+            tokens.append(("phrase", text[pos + 1 : end], pos + 1))
             pos = end + 1
             continue
         if match.lastgroup:
@@ -133,9 +149,13 @@ def _attach_prefixes(tokens):
     out = []
     for token in tokens:
         previous = out[-1] if out else None
-        if previous and previous[0] == "word" and token[0] in ("phrase", "open") \
-                and (previous[1].endswith(":") or previous[1] == "-") \
-                and previous[2] + len(previous[1]) == token[2]:
+        if (
+            previous
+            and previous[0] == "word"
+            and token[0] in ("phrase", "open")
+            and (previous[1].endswith(":") or previous[1] == "-")
+            and previous[2] + len(previous[1]) == token[2]
+        ):
             prefix = out.pop()
             out.append(("prefix", prefix[1], prefix[2]))
         out.append(token)
@@ -152,9 +172,11 @@ class _Parser:
         """Count one more level of nesting (a group or a NOT)."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise QueryError(f"the query nests groups or NOTs more than "
-                             f"{MAX_DEPTH} deep (at column {col})",
-                             hint="remove the extra parentheses", position=col)
+            raise QueryError(
+                f"the query nests groups or NOTs more than {MAX_DEPTH} deep (at column {col})",
+                hint="remove the extra parentheses",
+                position=col,
+            )
 
     def peek(self):
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -170,15 +192,17 @@ class _Parser:
         while self._is_word("OR"):
             col = self.take()[2]
             if self.peek() is None or self._is_word("OR") or self.peek()[0] == "close":
-                raise QueryError(f"'OR' at column {col} needs a word after it",
-                                 hint="write: WTO OR 世贸", position=col)
+                raise QueryError(
+                    f"'OR' at column {col} needs a word after it",
+                    hint="write: WTO OR 世贸",
+                    position=col,
+                )
             children.append(self.conjunction())
         return children[0] if len(children) == 1 else Or(tuple(children))
 
     def conjunction(self):
         children = []
-        while self.peek() is not None and self.peek()[0] != "close" \
-                and not self._is_word("OR"):
+        while self.peek() is not None and self.peek()[0] != "close" and not self._is_word("OR"):
             if self._is_word("AND"):
                 self._operator_needs_operand("AND")
                 continue
@@ -187,9 +211,11 @@ class _Parser:
             token = self.peek()
             what = "'OR'" if token else "the end"
             col = token[2] if token else None
-            raise QueryError(f"{what} has no word before it"
-                             + (f" (column {col})" if col else ""),
-                             hint="write: WTO OR 世贸", position=col)
+            raise QueryError(
+                f"{what} has no word before it" + (f" (column {col})" if col else ""),
+                hint="write: WTO OR 世贸",
+                position=col,
+            )
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def unary(self):
@@ -217,8 +243,11 @@ class _Parser:
         col = self.take()[2]
         nxt = self.peek()
         if nxt is None or nxt[0] == "close" or (nxt[0] == "word" and nxt[1] in ("OR", "AND")):
-            raise QueryError(f"'{name}' at column {col} needs a word after it",
-                             hint=f"write: 商务部 {name} 通知", position=col)
+            raise QueryError(
+                f"'{name}' at column {col} needs a word after it",
+                hint=f"write: 商务部 {name} 通知",
+                position=col,
+            )
 
     def primary(self):
         kind, value, col = self.take()
@@ -227,27 +256,40 @@ class _Parser:
         if kind == "open":
             return self._group(col)
         if kind == "close":
-            raise QueryError(f"unexpected ')' at column {col}",
-                             hint="remove it or add the matching '('", position=col)
+            raise QueryError(
+                f"unexpected ')' at column {col}",
+                hint="remove it or add the matching '('",
+                position=col,
+            )
         match = _FIELD.match(value)
-        if match and not match.group(2).startswith("//") and (
-                match.group(1).lower() in FIELDS or match.group(2)):
+        if (
+            match
+            and not match.group(2).startswith("//")
+            and (match.group(1).lower() in FIELDS or match.group(2))
+        ):
             # field:value; a pasted URL (http://...) is a word, not a field
             return _field_term(match.group(1), match.group(2), col)
         if value == "NOT":
-            raise QueryError(f"'{value}' at column {col} needs a word after it",
-                             hint="write: 商务部 NOT 通知", position=col)
+            raise QueryError(
+                f"'{value}' at column {col} needs a word after it",
+                hint="write: 商务部 NOT 通知",
+                position=col,
+            )
         return Term(value)
 
     def _group(self, col):
         if self.peek() is None or self.peek()[0] == "close":
-            raise QueryError(f"empty or unclosed '(' at column {col}",
-                             hint="write: (WTO OR 世贸) 商务部", position=col)
+            raise QueryError(
+                f"empty or unclosed '(' at column {col}",
+                hint="write: (WTO OR 世贸) 商务部",
+                position=col,
+            )
         self._deeper(col)
         inner = self.expression()
         if self.peek() is None:
-            raise QueryError(f"'(' at column {col} is not closed",
-                             hint="add the matching ')'", position=col)
+            raise QueryError(
+                f"'(' at column {col} is not closed", hint="add the matching ')'", position=col
+            )
         self.take()
         self.depth -= 1
         return inner
@@ -255,12 +297,18 @@ class _Parser:
     def _scoped(self, field, col):
         field = _known_field(field, col)
         if field in FILTERS:
-            raise QueryError(f"'{field}:' takes a plain value, not a phrase or group",
-                             hint=f"write: {field}:{_EXAMPLES[field]}", position=col)
+            raise QueryError(
+                f"'{field}:' takes a plain value, not a phrase or group",
+                hint=f"write: {field}:{_EXAMPLES[field]}",
+                position=col,
+            )
         token = self.peek()
         if token is None:
-            raise QueryError(f"'{field}:' at column {col} has no value",
-                             hint=f"write: {field}:{_EXAMPLES[field]}", position=col)
+            raise QueryError(
+                f"'{field}:' at column {col} has no value",
+                hint=f"write: {field}:{_EXAMPLES[field]}",
+                position=col,
+            )
         return _rescope(self.unary(), field)
 
     def _is_word(self, word):
@@ -268,32 +316,45 @@ class _Parser:
         return token is not None and token[0] == "word" and token[1] == word
 
 
-_EXAMPLES = {"title": "商务部", "zh": "通知", "en": "tariff",
-             "site": "www.mofcom.gov.cn", "batch": "batch-003",
-             "date": "2023 or date:2020-01-01..2023-06-30"}
+_EXAMPLES = {
+    "title": "商务部",
+    "zh": "通知",
+    "en": "tariff",
+    "site": "www.mofcom.gov.cn",
+    "batch": "batch-003",
+    "date": "2023 or date:2020-01-01..2023-06-30",
+}
 
 
 def _known_field(field, col):
     name = field.lower()
     if name not in FIELDS:
-        raise QueryError(f"unknown field '{field}:' at column {col}",
-                         hint="known fields: " + ", ".join(f + ":" for f in FIELDS),
-                         position=col)
+        raise QueryError(
+            f"unknown field '{field}:' at column {col}",
+            hint="known fields: " + ", ".join(f + ":" for f in FIELDS),
+            position=col,
+        )
     return name
 
 
 def _phrase(text, scope, col):
     if not text.strip():
-        raise QueryError(f"empty phrase at column {col}",
-                         hint='put words between the quotes: "语言处理"', position=col)
+        raise QueryError(
+            f"empty phrase at column {col}",
+            hint='put words between the quotes: "语言处理"',
+            position=col,
+        )
     return Phrase(text, scope)
 
 
 def _field_term(field, value, col):
     field = _known_field(field, col)
     if not value:
-        raise QueryError(f"'{field}:' at column {col} has no value",
-                         hint=f"write: {field}:{_EXAMPLES[field]}", position=col)
+        raise QueryError(
+            f"'{field}:' at column {col} has no value",
+            hint=f"write: {field}:{_EXAMPLES[field]}",
+            position=col,
+        )
     if field == "date":
         return Filter("date", parse_date_filter(value, col))
     if field in FILTERS:
@@ -319,14 +380,19 @@ def parse_date_filter(value, col=None):
     if ".." in value:
         left, right = value.split("..", 1)
         if not left and not right:
-            raise QueryError("a date range needs at least one end",
-                             hint="write: date:2020..2023 or date:..2023-06-30",
-                             position=col)
+            raise QueryError(
+                "a date range needs at least one end",
+                hint="write: date:2020..2023 or date:..2023-06-30",
+                position=col,
+            )
         start = _date_bounds(left, col)[0] if left else None
         end = _date_bounds(right, col)[1] if right else None
         if start and end and start > end:
-            raise QueryError(f"the date range {value} ends before it starts",
-                             hint="put the earlier date first", position=col)
+            raise QueryError(
+                f"the date range {value} ends before it starts",
+                hint="put the earlier date first",
+                position=col,
+            )
         return DateRange(start, end)
     return DateRange(*_date_bounds(value, col))
 
@@ -334,9 +400,11 @@ def parse_date_filter(value, col=None):
 def _date_bounds(text, col):
     match = _DATE.match(text)
     if not match:
-        raise QueryError(f"'{text}' is not a date",
-                         hint="write YYYY, YYYY-MM or YYYY-MM-DD, e.g. date:2023-01",
-                         position=col)
+        raise QueryError(
+            f"'{text}' is not a date",
+            hint="write YYYY, YYYY-MM or YYYY-MM-DD, e.g. date:2023-01",
+            position=col,
+        )
     year, month, day = (int(g) if g else None for g in match.groups())
     try:
         if month is None:
@@ -346,8 +414,9 @@ def _date_bounds(text, col):
             return datetime(year, month, 1), datetime(year, month, last, 23, 59, 59)
         return datetime(year, month, day), datetime(year, month, day, 23, 59, 59)
     except ValueError:
-        raise QueryError(f"'{text}' is not a real date",
-                         hint="check the month (1-12) and day", position=col) from None
+        raise QueryError(
+            f"'{text}' is not a real date", hint="check the month (1-12) and day", position=col
+        ) from None
 
 
 def positive_leaves(node):

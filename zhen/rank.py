@@ -41,8 +41,12 @@ WEIGHTS = {"grams": 0.55, "words": 0.3, "chars": 0.15}
 # The views whose terms decide what a question matches (what
 # :meth:`zhen.compiler.Compiler.question` compiles); characters only rank.
 MATCHING = ("grams", "words")
-SCOPES = {None: CHINESE_FIELDS + ENGLISH_FIELDS, "title": ("title", "title_en"),
-          "zh": CHINESE_FIELDS, "en": ENGLISH_FIELDS}
+SCOPES = {
+    None: CHINESE_FIELDS + ENGLISH_FIELDS,
+    "title": ("title", "title_en"),
+    "zh": CHINESE_FIELDS,
+    "en": ENGLISH_FIELDS,
+}
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,9 @@ class Group:
 
     fields: tuple
     terms: tuple
-    lang: str = "zh"      # whose PARAMS score it
+    lang: str = "zh"  # whose PARAMS score it
     chars: bool = False  # terms are single Han characters (in recall fields)
-    grams: tuple = ()     # for characters: the question's bigrams
+    grams: tuple = ()  # for characters: the question's bigrams
 
     @property
     def boosts(self):
@@ -79,8 +83,7 @@ def _views(text, userdict, scope, stop):
         run = norm[start:end]
         if kind == "han":
             grams.extend(g for g in _bigrams(run) if not stop(g))
-            words.extend(w for w, _, _ in han_words(run, userdict)
-                         if len(w) > 1 and not stop(w))
+            words.extend(w for w, _, _ in han_words(run, userdict) if len(w) > 1 and not stop(w))
         elif not stop(run):
             latin.append(english_term(run))
     fields = SCOPES[scope]
@@ -88,15 +91,16 @@ def _views(text, userdict, scope, stop):
     en = tuple(f for f in ENGLISH_FIELDS if f in fields)
     chars = [c for g in grams for c in g if not stop(c)]
     recall = tuple(map(recall_field, zh))
-    out = {"grams": [Group(recall, _unique(grams), "zh_x")],
-           "chars": [Group(recall, _unique(chars), "zh_x", True, _unique(grams))],
-           "words": [Group(zh, _unique(words + latin)), Group(en, _unique(latin), "en")]}
-    return {name: [g for g in groups if g.fields and g.terms]
-            for name, groups in out.items()}
+    out = {
+        "grams": [Group(recall, _unique(grams), "zh_x")],
+        "chars": [Group(recall, _unique(chars), "zh_x", True, _unique(grams))],
+        "words": [Group(zh, _unique(words + latin)), Group(en, _unique(latin), "en")],
+    }
+    return {name: [g for g in groups if g.fields and g.terms] for name, groups in out.items()}
 
 
 def _bigrams(run):
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def _unique(items):

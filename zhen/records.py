@@ -10,8 +10,15 @@ import re
 from dataclasses import dataclass
 
 KEYS = (
-    "html", "title", "resulting_text", "input_url", "returned_url", "date",
-    "translated_title", "translated_content", "english_summary",
+    "html",
+    "title",
+    "resulting_text",
+    "input_url",
+    "returned_url",
+    "date",
+    "translated_title",
+    "translated_content",
+    "english_summary",
 )
 MISSING = ("", "nan")
 # The largest value a field may hold, in characters (setting max_field_chars).
@@ -29,8 +36,12 @@ class Problem:
     severity: str = "error"
 
     def to_dict(self):
-        return {"file": self.file, "line": self.line,
-                "message": self.message, "severity": self.severity}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
     def __str__(self):
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -70,35 +81,45 @@ def parse_record(text, file="<record>", max_field_chars=None):
         if match and match.group(1) not in chunks:
             current = match.group(1)
             _warn_if_out_of_order(current, chunks, file, number, problems)
-            chunks[current] = [line[match.end():]]
+            chunks[current] = [line[match.end() :]]
             lines[current] = number
         elif current is not None:
             if match:
-                problems.append(Problem(
-                    file, number, f"key '{match.group(1)}' again (first on line "
-                    f"{lines[match.group(1)]}); this line is kept as part of "
-                    f"the '{current}' value", "warning"))
+                problems.append(
+                    Problem(
+                        file,
+                        number,
+                        f"key '{match.group(1)}' again (first on line "
+                        f"{lines[match.group(1)]}); this line is kept as part of "
+                        f"the '{current}' value",
+                        "warning",
+                    )
+                )
             chunks[current].append(line)
         elif line.strip():
-            problems.append(Problem(
-                file, number, "text before the first key is ignored",
-                "warning"))
+            problems.append(
+                Problem(file, number, "text before the first key is ignored", "warning")
+            )
     for key in KEYS:
         value = "\n".join(chunks.get(key, ())).strip()
         values[key] = None if value in MISSING else value
     problems.extend(_size_problems(values, lines, file, max_field_chars))
     if not chunks:
-        problems.append(Problem(file, 1, "no known key found; expected "
-                                "lines such as 'title: ...'"))
+        problems.append(Problem(file, 1, "no known key found; expected lines such as 'title: ...'"))
     return ParsedRecord(values, lines, problems)
 
 
 def _warn_if_out_of_order(key, seen, file, number, problems):
     later = [k for k in seen if KEYS.index(k) > KEYS.index(key)]
     if later:
-        problems.append(Problem(
-            file, number, f"key '{key}' comes after '{later[-1]}'; "
-            f"the expected order is {', '.join(KEYS)}", "warning"))
+        problems.append(
+            Problem(
+                file,
+                number,
+                f"key '{key}' comes after '{later[-1]}'; the expected order is {', '.join(KEYS)}",
+                "warning",
+            )
+        )
 
 
 def oversized_fields(values, max_field_chars):
@@ -108,8 +129,13 @@ def oversized_fields(values, max_field_chars):
         return
     for key, value in values.items():
         if value is not None and len(value) > max_field_chars:
-            yield key, (f"field '{key}' holds {len(value):,} characters, "
-                        f"over the limit of {max_field_chars:,}")
+            yield (
+                key,
+                (
+                    f"field '{key}' holds {len(value):,} characters, "
+                    f"over the limit of {max_field_chars:,}"
+                ),
+            )
 
 
 def _size_problems(values, lines, file, max_field_chars):

@@ -31,15 +31,13 @@ def fragment_html(fragment):
     if fragment is None:
         return ""
     html = mark(fragment.text, fragment.marks)
-    return ("…" if fragment.clipped_start else "") + html + \
-        ("…" if fragment.clipped_end else "")
+    return ("…" if fragment.clipped_start else "") + html + ("…" if fragment.clipped_end else "")
 
 
 def hit_json(hit):
     """One hit as the documented JSON object (``highlights`` as HTML)."""
     data = {k: v for k, v in asdict(hit).items() if k != "fragments"}
-    data["highlights"] = {name: fragment_html(fragment)
-                          for name, fragment in hit.fragments.items()}
+    data["highlights"] = {name: fragment_html(fragment) for name, fragment in hit.fragments.items()}
     return data
 
 

@@ -71,8 +71,7 @@ def check_paging(page, limit, sort):
     if sort not in SORTS:
         raise QueryError(f"unknown sort '{sort}'", hint="use relevance or date")
     if page < 1 or limit < 1:
-        raise QueryError("page and limit must be 1 or more",
-                         hint="e.g. --page 2 --limit 10")
+        raise QueryError("page and limit must be 1 or more", hint="e.g. --page 2 --limit 10")
 
 
 def hit_from_record(doc_id, score, batch, date, record, needles):
@@ -90,11 +89,19 @@ def hit_from_record(doc_id, score, batch, date, record, needles):
         if first is not None:
             matched.append(name)
     _align_bodies(record, fragments, firsts)
-    return Hit(id=doc_id, score=round(score or 0.0, 4), title=record.get("title"),
-               translated_title=record.get("translated_title"), date=_iso(date),
-               url=record.get("url"), archive_url=record.get("archive_url"),
-               site=record.get("site"), batch=batch, fragments=fragments,
-               matched=matched)
+    return Hit(
+        id=doc_id,
+        score=round(score or 0.0, 4),
+        title=record.get("title"),
+        translated_title=record.get("translated_title"),
+        date=_iso(date),
+        url=record.get("url"),
+        archive_url=record.get("archive_url"),
+        site=record.get("site"),
+        batch=batch,
+        fragments=fragments,
+        matched=matched,
+    )
 
 
 def _align_bodies(record, fragments, firsts):
@@ -114,14 +121,17 @@ def _align_bodies(record, fragments, firsts):
 def relaxable(node):
     """Two or more plain words (no OR, NOT, phrase): when no document has
     them all, the ones with most of them are better than nothing."""
-    return isinstance(node, And) and \
-        sum(isinstance(c, Term) for c in node.children) > 1 and \
-        all(isinstance(c, (Term, Filter)) for c in node.children)
+    return (
+        isinstance(node, And)
+        and sum(isinstance(c, Term) for c in node.children) > 1
+        and all(isinstance(c, (Term, Filter)) for c in node.children)
+    )
 
 
 def has_latin(tree):
-    return any(any(ch.isascii() and ch.isalpha() for ch in leaf.text)
-               for leaf in positive_leaves(tree))
+    return any(
+        any(ch.isascii() and ch.isalpha() for ch in leaf.text) for leaf in positive_leaves(tree)
+    )
 
 
 def result_message(result):
@@ -139,5 +149,3 @@ def result_message(result):
 
 def _iso(value):
     return value.date().isoformat() if hasattr(value, "date") and value else None
-
-

@@ -131,6 +131,10 @@ def _record(doc):
     if doc.html_text and not doc.resulting_text:
         # the body shown and searched: the text of the page (never its HTML)
         record.update(resulting_text=doc.html_text, resulting_text_from="html")
-    record.update(url=doc.url, archive_url=doc.archive_url, site=doc.site,
-                  captured=doc.captured.isoformat() if doc.captured else None)
+    record.update(
+        url=doc.url,
+        archive_url=doc.archive_url,
+        site=doc.site,
+        captured=doc.captured.isoformat() if doc.captured else None,
+    )
     return record

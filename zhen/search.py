@@ -18,8 +18,17 @@ from .facets import FacetCounter
 from .highlight import Needles
 from .query import parse, positive_leaves
 from .rank import rank_question
-from .results import (DEFAULT_LIMIT, SORTS, Hit, SearchResult, check_paging,  # noqa: F401
-                      has_latin, hit_from_record, relaxable, result_message)
+from .results import (  # noqa: F401
+    DEFAULT_LIMIT,
+    SORTS,
+    Hit,
+    SearchResult,
+    check_paging,
+    has_latin,
+    hit_from_record,
+    relaxable,
+    result_message,
+)
 from .store import IndexStore
 from .suggest import suggest
 from .whoosh_internals import CountingTopCollector
@@ -47,8 +56,7 @@ class Searcher:
         if self._searcher is None or gen != self._gen:
             self.close()
             self.store.check_settings(gen, self.userdict)
-            self._searcher = self.store.open(gen).searcher(
-                weighting=scoring.BM25F())
+            self._searcher = self.store.open(gen).searcher(weighting=scoring.BM25F())
             self._gen = gen
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
@@ -68,14 +76,20 @@ class Searcher:
         tree = parse(text)
         searcher = self.whoosh_searcher()
         top, docnums, relaxed = self._run(searcher, self.compiler, tree, page, limit, sort)
-        needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)),
-                                     self.userdict)
+        needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)), self.userdict)
         total = len(docnums)
         result = SearchResult(
-            query=text, total=total, took_ms=0.0, page=page,
-            pages=max(1, -(-total // limit)), limit=limit, sort=sort,
+            query=text,
+            total=total,
+            took_ms=0.0,
+            page=page,
+            pages=max(1, -(-total // limit)),
+            limit=limit,
+            sort=sort,
             hits=[_hit(h, needles) for h in top],
-            facets=self._facets.count(searcher, docnums), relaxed=relaxed)
+            facets=self._facets.count(searcher, docnums),
+            relaxed=relaxed,
+        )
         if result.total == 0 or has_latin(tree):
             result.suggestion = suggest(searcher, text, tree)
         result.message = result_message(result)
@@ -87,11 +101,10 @@ class Searcher:
         question = question_of(compiler, tree) if sort == "relevance" else None
         if question is not None:  # ranked by zhen.rank, in one pass
             hits, docnums = rank_question(searcher, question, page * limit, self.userdict)
-            return hits[(page - 1) * limit:], docnums, False
+            return hits[(page - 1) * limit :], docnums, False
         found = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
         if not found[1] and relaxable(tree):
-            loose = _top_and_all(searcher, compiler.compile(tree, loose=True),
-                                 page, limit, sort)
+            loose = _top_and_all(searcher, compiler.compile(tree, loose=True), page, limit, sort)
             if loose[1]:
                 return (*loose, True)
         return (*found, False)
@@ -100,8 +113,10 @@ class Searcher:
         """The stored record of one document, with its index facts."""
         fields = self.whoosh_searcher().document(id=doc_id)
         if fields is None:
-            raise DocumentNotFoundError(f"no document with id '{doc_id}' in the index",
-                                   hint="search for it first: zhen search QUERY")
+            raise DocumentNotFoundError(
+                f"no document with id '{doc_id}' in the index",
+                hint="search for it first: zhen search QUERY",
+            )
         record = dict(fields["record"])
         record.update(id=fields["id"], batch=fields["batch"])
         return record
@@ -109,8 +124,9 @@ class Searcher:
 
 def _hit(hit, needles):
     """A :class:`Hit` from a Whoosh hit (or a ranked question's hit)."""
-    return hit_from_record(hit["id"], hit.score, hit["batch"], hit.get("date"),
-                           hit["record"], needles)
+    return hit_from_record(
+        hit["id"], hit.score, hit["batch"], hit.get("date"), hit["record"], needles
+    )
 
 
 def _top_and_all(searcher, query, page, limit, sort):
@@ -119,14 +135,14 @@ def _top_and_all(searcher, query, page, limit, sort):
     scored on the way, which costs less than a top-k pass with Whoosh's
     block skipping followed by a second pass to count."""
     if sort == "date":
-        collector = searcher.collector(limit=page * limit,
-                                       sortedby=sorting.FieldFacet("date", reverse=True))
+        collector = searcher.collector(
+            limit=page * limit, sortedby=sorting.FieldFacet("date", reverse=True)
+        )
     else:
         # Whoosh re-plans the matcher tree every 10 matches by default, which
         # costs more than it saves on OR-heavy questions: every 1,000 cut
         # STARD question latency by 30% (208 -> 147 ms p50, 60 questions).
-        collector = CountingTopCollector(limit=page * limit, usequality=False,
-                                         replace=1000)
+        collector = CountingTopCollector(limit=page * limit, usequality=False, replace=1000)
     searcher.search_with_collector(query, collector)
     results = collector.results()
     # Index the top hits directly: len(results) would re-run the query.

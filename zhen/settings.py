@@ -46,34 +46,55 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SAMPLE_CORPUS = PACKAGE_DIR.parent / "corpus"
 
 _LIST = [
-    Setting("index", _default_index,
-            "Index directory (default: $XDG_DATA_HOME/zhen/index, i.e. "
-            "~/.local/share/zhen/index).", str),
-    Setting("userdict", None,
-            "jieba-format user dictionary (one 'word [freq] [tag]' a line), "
-            "used at index and query time.", str),
-    Setting("jobs", os.cpu_count() or 1,
-            "Processes that analyse documents in parallel.", int),
-    Setting("commit_every", COMMIT_EVERY,
-            "Documents per committed chunk; a crash loses at most one chunk.",
-            int),
+    Setting(
+        "index",
+        _default_index,
+        "Index directory (default: $XDG_DATA_HOME/zhen/index, i.e. ~/.local/share/zhen/index).",
+        str,
+    ),
+    Setting(
+        "userdict",
+        None,
+        "jieba-format user dictionary (one 'word [freq] [tag]' a line), "
+        "used at index and query time.",
+        str,
+    ),
+    Setting("jobs", os.cpu_count() or 1, "Processes that analyse documents in parallel.", int),
+    Setting(
+        "commit_every",
+        COMMIT_EVERY,
+        "Documents per committed chunk; a crash loses at most one chunk.",
+        int,
+    ),
     Setting("limit", DEFAULT_LIMIT, "Hits per page.", int),
     Setting("host", "127.0.0.1", "Address the web server listens on.", str),
     Setting("port", 8000, "Port the web server listens on.", int),
-    Setting("result_cache", 256,
-            "Search results each web server process keeps for repeated "
-            "requests (0: none).", int),
-    Setting("max_field_chars", MAX_FIELD_CHARS,
-            "Largest value a record field may hold, in characters.", int),
-    Setting("weight_title", DEFAULT_WEIGHTS["title"], "Ranking weight of title fields.",
-            float),
-    Setting("weight_summary", DEFAULT_WEIGHTS["summary_en"],
-            "Ranking weight of the English summary.", float),
-    Setting("weight_body", DEFAULT_WEIGHTS["body"], "Ranking weight of body fields.",
-            float),
-    Setting("weight_recall", RECALL_WEIGHT,
-            "Weight of the character-gram recall fields relative to words.",
-            float),
+    Setting(
+        "result_cache",
+        256,
+        "Search results each web server process keeps for repeated requests (0: none).",
+        int,
+    ),
+    Setting(
+        "max_field_chars",
+        MAX_FIELD_CHARS,
+        "Largest value a record field may hold, in characters.",
+        int,
+    ),
+    Setting("weight_title", DEFAULT_WEIGHTS["title"], "Ranking weight of title fields.", float),
+    Setting(
+        "weight_summary",
+        DEFAULT_WEIGHTS["summary_en"],
+        "Ranking weight of the English summary.",
+        float,
+    ),
+    Setting("weight_body", DEFAULT_WEIGHTS["body"], "Ranking weight of body fields.", float),
+    Setting(
+        "weight_recall",
+        RECALL_WEIGHT,
+        "Weight of the character-gram recall fields relative to words.",
+        float,
+    ),
 ]
 
 SETTINGS = {s.name: s for s in _LIST}

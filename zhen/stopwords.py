@@ -15,6 +15,7 @@ from .analysis import ENGLISH_STOP_WORDS
 def stop_words():
     """Every stop word, Chinese and English, normalised as queries are."""
     import stopwordsiso
+
     return frozenset(stopwordsiso.stopwords(["zh", "en"])) | ENGLISH_STOP_WORDS
 
 

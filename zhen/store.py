@@ -11,7 +11,7 @@ import fcntl
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -28,9 +28,12 @@ LOCK = "write.lock"
 
 def analysis_settings(userdict=None):
     """What the index's terms depend on; a change needs a rebuild."""
-    return {"format": FORMAT_VERSION, "analysis": ANALYSIS_VERSION,
-            "userdict": str(Path(userdict).resolve()) if userdict else None,
-            "userdict_fingerprint": userdict_fingerprint(userdict)}
+    return {
+        "format": FORMAT_VERSION,
+        "analysis": ANALYSIS_VERSION,
+        "userdict": str(Path(userdict).resolve()) if userdict else None,
+        "userdict_fingerprint": userdict_fingerprint(userdict),
+    }
 
 
 class IndexStore:
@@ -48,7 +51,8 @@ class IndexStore:
         if gen is None or not whoosh_index.exists_in(gen):
             raise IndexMissingError(
                 f"no index at {self.root}",
-                hint="build one with: zhen index PATH (or set --index / ZHEN_INDEX)")
+                hint="build one with: zhen index PATH (or set --index / ZHEN_INDEX)",
+            )
         return gen
 
     def open(self, gen=None):
@@ -56,8 +60,10 @@ class IndexStore:
         try:
             return whoosh_index.open_dir(str(gen))
         except Exception as exc:  # Whoosh raises many kinds on damaged files
-            raise IndexMissingError(f"cannot open the index at {gen}: {exc}",
-                                    hint="rebuild it: zhen index --rebuild PATH")
+            raise IndexMissingError(
+                f"cannot open the index at {gen}: {exc}",
+                hint="rebuild it: zhen index --rebuild PATH",
+            ) from exc
 
     def meta(self, gen=None):
         gen = gen or self.require_current()
@@ -82,17 +88,16 @@ class IndexStore:
             raise SettingsMismatchError(
                 f"the index at {self.root} was built with other settings "
                 f"({', '.join(changed)} changed)",
-                hint="run: zhen index --rebuild PATH")
+                hint="run: zhen index --rebuild PATH",
+            )
 
     def create_generation(self, userdict=None):
         self.root.mkdir(parents=True, exist_ok=True)
-        numbers = [int(g.name[4:]) for g in self.root.glob("gen-*")
-                   if g.name[4:].isdigit()]
+        numbers = [int(g.name[4:]) for g in self.root.glob("gen-*") if g.name[4:].isdigit()]
         gen = self.root / f"gen-{max(numbers, default=0) + 1:06d}"
         gen.mkdir()
         whoosh_index.create_in(str(gen), build_schema(userdict))
-        self.write_meta(gen, settings=analysis_settings(userdict),
-                        created=_now())
+        self.write_meta(gen, settings=analysis_settings(userdict), created=_now())
         return gen
 
     def linked_generation(self, name):
@@ -150,7 +155,8 @@ class WriterLock:
             self.handle.close()
             raise IndexLockedError(
                 f"the index at {self.path.parent} is being written by {holder}",
-                hint="wait for it to finish, or pass --wait to queue behind it")
+                hint="wait for it to finish, or pass --wait to queue behind it",
+            ) from None
         self.handle.seek(0)
         self.handle.truncate()
         self.handle.write(f"pid {os.getpid()} (zhen index, since {_now()})")
@@ -165,4 +171,4 @@ class WriterLock:
 
 
 def _now():
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,4 +1,4 @@
-""""Did you mean": spelling suggestions for English query words.
+""" "Did you mean": spelling suggestions for English query words.
 
 A word is suspect when no English field holds its stem. The suggestion is
 the closest stem (edit distance at most 2, same first letter) that the
@@ -37,11 +37,9 @@ def suggest(searcher, text, tree):
                 replacements[word] = better
     if not replacements:
         return None
-    pattern = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, replacements)),
-                         re.IGNORECASE)
+    pattern = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, replacements)), re.IGNORECASE)
     # from the query as parsed: no control characters come back
-    return " ".join(pattern.sub(lambda m: replacements[m.group(0).lower()],
-                                clean(text)).split())
+    return " ".join(pattern.sub(lambda m: replacements[m.group(0).lower()], clean(text)).split())
 
 
 def _known(searcher, word):
@@ -58,7 +56,8 @@ def _closest(searcher, word):
         best = None
         for field in ENGLISH_FIELDS:
             for candidate in searcher.corrector(field).suggest(
-                    term, limit=1, maxdist=distance, prefix=1):
+                term, limit=1, maxdist=distance, prefix=1
+            ):
                 freq = searcher.doc_frequency(field, candidate)
                 if best is None or freq > best[2]:
                     best = (field, candidate, freq)
@@ -71,12 +70,14 @@ def _as_written(searcher, field, term, typed, documents=3):
     """The word, of those in the first few documents that ``term`` (a stem)
     was made from, closest to what was ``typed`` (``tarrifs`` -> ``tariffs``,
     not ``tariffic``)."""
-    start = re.escape(term[:max(3, len(term) - 1)])  # stems are nearly prefixes
+    start = re.escape(term[: max(3, len(term) - 1)])  # stems are nearly prefixes
     forms = set()
     for docnum in islice(searcher.postings(field, term).all_ids(), documents):
         text = searcher.stored_fields(docnum)["record"].get(TEXT_FIELDS[field]) or ""
-        forms.update(word for word in re.findall(r"\b%s[a-z]*" % start,
-                                                 normalize(text).text)
-                     if english_term(word) == term)
+        forms.update(
+            word
+            for word in re.findall(r"\b%s[a-z]*" % start, normalize(text).text)
+            if english_term(word) == term
+        )
     closest = difflib.get_close_matches(typed, sorted(forms), n=1, cutoff=0)
     return closest[0] if closest else term

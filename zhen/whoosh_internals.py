@@ -62,11 +62,15 @@ _BYTE_LENGTHS = tuple(byte_to_length(b) for b in range(256))
 
 def missing_names():
     """``owner.name`` of every required private name Whoosh lacks."""
-    return [f"{getattr(owner, '__name__', owner)}.{name}"
-            for owner, name in REQUIRED if not hasattr(owner, name)]
+    return [
+        f"{getattr(owner, '__name__', owner)}.{name}"
+        for owner, name in REQUIRED
+        if not hasattr(owner, name)
+    ]
 
 
 # -- the codec ------------------------------------------------------------
+
 
 class InliningTermInfo(whoosh3.W3TermInfo):
     """Whoosh 2.7.4's postings writer inlines postings by calling
@@ -107,8 +111,7 @@ class LengthTableReader(whoosh3.W3PerDocReader):
 
     def _length_table(self, fieldname):
         """The field's one-byte lengths of every document, as bytes."""
-        reader = self._cached_reader(whoosh3._lenfield(fieldname),
-                                     whoosh3.LENGTHS_COLUMN)
+        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
         if reader is None:
             return b""
         stored = reader._count  # Whoosh's fixed-width column reader
@@ -117,6 +120,7 @@ class LengthTableReader(whoosh3.W3PerDocReader):
 
 
 # -- searching ------------------------------------------------------------
+
 
 class CountingTopCollector(collectors.TopCollector):
     """Whoosh's top-k collector, also keeping every matching document in
@@ -189,6 +193,7 @@ def segment_count(ix):
 
 
 # -- writing with worker processes ----------------------------------------
+
 
 class ResilientMpWriter(MpWriter):
     """Whoosh's MpWriter that keeps going when a worker process dies.

@@ -61,8 +61,9 @@ def _after_fork_in_child():
             os.close(handle.fileno())
 
 
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
-                    after_in_child=_after_fork_in_child)
+os.register_at_fork(
+    before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child
+)
 
 
 @contextlib.contextmanager
@@ -70,8 +71,7 @@ def guarded(*handles):
     """Children forked inside the block die with this process and do not
     keep ``handles`` (open files such as the writer lock) open."""
     previous = dict(_state)
-    _state.update(active=True, parent=os.getpid(),
-                  handles=[*previous["handles"], *handles])
+    _state.update(active=True, parent=os.getpid(), handles=[*previous["handles"], *handles])
     try:
         yield
     finally:
@@ -85,8 +85,7 @@ def stop_workers(writer):
     # every child, not only the writer's list: Ctrl-C may land between a
     # worker's start and its entry in that list
     pooled = isinstance(writer, ResilientMpWriter)
-    tasks = {*(writer.worker_processes() if pooled else ()),
-             *multiprocessing.active_children()}
+    tasks = {*(writer.worker_processes() if pooled else ()), *multiprocessing.active_children()}
     for task in tasks:
         with contextlib.suppress(Exception):
             task.terminate()

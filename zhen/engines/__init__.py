@@ -21,9 +21,10 @@ def _cluster():
     try:
         from .opensearch import indexer, searcher
     except ImportError as exc:  # opensearch-py is an optional dependency
-        raise ZhenError(f"a cluster index needs the OpenSearch client ({exc.name} "
-                        "is not installed)",
-                        hint="pip install 'zhen[cluster]'") from None
+        raise ZhenError(
+            f"a cluster index needs the OpenSearch client ({exc.name} is not installed)",
+            hint="pip install 'zhen[cluster]'",
+        ) from None
     return indexer, searcher
 
 
@@ -34,6 +35,7 @@ def open_searcher(index, userdict=None, weights=None, recall_weight=None):
     if is_cluster_index(index):
         return _cluster()[1].ClusterSearcher(str(index), userdict, weights, recall_weight)
     from ..search import Searcher
+
     return Searcher(index, userdict, weights, recall_weight)
 
 
@@ -47,7 +49,10 @@ def update_index(paths, index, shards=None, replicas=None, **options):
         options.pop("commit_every", None)  # the cluster commits each bulk request
         return _cluster()[0].update_cluster_index(paths, str(index), **layout, **options)
     if shards is not None or replicas is not None:
-        raise ZhenError("--shards and --replicas are for a cluster index",
-                        hint="give --index http://HOST:PORT/NAME, or leave them out")
+        raise ZhenError(
+            "--shards and --replicas are for a cluster index",
+            hint="give --index http://HOST:PORT/NAME, or leave them out",
+        )
     from ..indexer import update_index as update_folder
+
     return update_folder(paths, index, **options)

@@ -12,20 +12,22 @@ from flask_babel import Babel
 from markupsafe import Markup
 
 from .. import settings
-from ..render import fragment_html
 from ..engines import open_searcher
+from ..render import fragment_html
 from ..urls import link_url
 from . import i18n
 from .cache import ResultCache
-from .links import doc_href, search_href
 from .format import as_date, as_timestamp, count_text, file_size
+from .links import doc_href, search_href
 
 API_MAX_LIMIT = 100  # the most hits /api/search returns per page
 # Scripts, styles and images come from this site only (static files, no
 # inline code); no page may be framed.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -58,6 +60,7 @@ def create_app(test_config=None):
     app.after_request(_security_headers)
 
     from . import api, views
+
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     views.register_error_pages(app)
@@ -65,12 +68,22 @@ def create_app(test_config=None):
 
 
 def _add_template_helpers(app):
-    app.jinja_env.filters.update(link_url=link_url, as_date=as_date, as_timestamp=as_timestamp,
-                                 count_text=count_text, file_size=file_size,
-                                 fragment_html=lambda f: Markup(fragment_html(f)))
-    app.jinja_env.globals.update(link_url=link_url, search_href=search_href,
-                                 doc_href=doc_href, LOCALES=i18n.LOCALES,
-                                 LOCALE_LABELS=i18n.LABELS, HTML_LANG=i18n.HTML_LANG)
+    app.jinja_env.filters.update(
+        link_url=link_url,
+        as_date=as_date,
+        as_timestamp=as_timestamp,
+        count_text=count_text,
+        file_size=file_size,
+        fragment_html=lambda f: Markup(fragment_html(f)),
+    )
+    app.jinja_env.globals.update(
+        link_url=link_url,
+        search_href=search_href,
+        doc_href=doc_href,
+        LOCALES=i18n.LOCALES,
+        LOCALE_LABELS=i18n.LABELS,
+        HTML_LANG=i18n.HTML_LANG,
+    )
 
 
 def _security_headers(response):
@@ -88,6 +101,10 @@ def get_searcher(app):
     shared across threads); it follows index updates by itself."""
     local = app.extensions["zhen_searchers"]
     if getattr(local, "searcher", None) is None:
-        local.searcher = open_searcher(app.config["INDEX"], app.config["USERDICT"],
-                                       app.config["WEIGHTS"], app.config["WEIGHT_RECALL"])
+        local.searcher = open_searcher(
+            app.config["INDEX"],
+            app.config["USERDICT"],
+            app.config["WEIGHTS"],
+            app.config["WEIGHT_RECALL"],
+        )
     return local.searcher

@@ -45,12 +45,14 @@ def search():
         return _error(service.bad_parameter("the query is empty", "pass ?q=..., e.g. ?q=tariff"))
     sort = request.args.get("sort", "relevance")
     if sort not in SORTS:
-        return _error(service.bad_parameter(f"unknown sort '{sort[:40]}'",
-                                            "use sort=relevance or sort=date"))
+        return _error(
+            service.bad_parameter(f"unknown sort '{sort[:40]}'", "use sort=relevance or sort=date")
+        )
     try:
         page = _int_arg("page", 1, 1)
-        limit = _int_arg("limit", current_app.config["LIMIT"], 1,
-                         current_app.config["API_MAX_LIMIT"])
+        limit = _int_arg(
+            "limit", current_app.config["LIMIT"], 1, current_app.config["API_MAX_LIMIT"]
+        )
     except ValueError as error:
         return _error(service.bad_parameter(str(error), "e.g. page=2&limit=20"))
     result, fail = service.search(query, page, limit, sort)

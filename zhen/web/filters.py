@@ -30,18 +30,23 @@ def applied_filters(query):
     """The :class:`Chip` of every filter token in ``query``, in order."""
     chips = []
     for match in _filter_tokens(query):
-        without = _squash(query[:match.start()] + " " + query[match.end():])
-        chips.append(Chip(field=match.group(2).lower(), value=match.group(3).lower(),
-                          text=match.group(0), negated=bool(match.group(1)),
-                          without=without))
+        without = _squash(query[: match.start()] + " " + query[match.end() :])
+        chips.append(
+            Chip(
+                field=match.group(2).lower(),
+                value=match.group(3).lower(),
+                text=match.group(0),
+                negated=bool(match.group(1)),
+                without=without,
+            )
+        )
     return chips
 
 
 def _filter_tokens(query):
     """Filter matches outside double quotes."""
     quoted = [m.span() for m in re.finditer(r'"[^"]*"?', query)]
-    return [m for m in _FILTER.finditer(query)
-            if not any(s <= m.start() < e for s, e in quoted)]
+    return [m for m in _FILTER.finditer(query) if not any(s <= m.start() < e for s, e in quoted)]
 
 
 def _squash(text):
@@ -77,7 +82,7 @@ def with_date_range(query, start, end):
 def _remove_token(query, token):
     for match in _filter_tokens(query):
         if match.group(0) == token:
-            return query[:match.start()] + " " + query[match.end():]
+            return query[: match.start()] + " " + query[match.end() :]
     return query
 
 
@@ -88,4 +93,3 @@ def date_bounds(chips):
             start, _, end = chip.value.partition("..")
             return start, (end if ".." in chip.value else start)
     return "", ""
-

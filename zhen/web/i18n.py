@@ -35,8 +35,11 @@ def select_locale():
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LOCALES:
         return chosen
-    return request.accept_languages.best_match(LOCALES) or \
-        _by_prefix(request.accept_languages) or DEFAULT_LOCALE
+    return (
+        request.accept_languages.best_match(LOCALES)
+        or _by_prefix(request.accept_languages)
+        or DEFAULT_LOCALE
+    )
 
 
 def _by_prefix(accepted):

@@ -15,8 +15,8 @@ from markupsafe import Markup
 from ..align import article_pairs
 from ..errors import QueryError
 from ..highlight import Needles, match_spans
-from ..render import mark
 from ..query import parse, positive_leaves
+from ..render import mark
 
 
 @dataclass
@@ -63,20 +63,29 @@ def reading(record, query="", userdict=None):
     needles = needles_for(query, userdict)
     zh_text = record.get("resulting_text") or ""
     en_text = record.get("translated_content") or ""
-    marked = {key: _Marked(record.get(key) or "", needles)
-              for key in ("title", "translated_title", "english_summary")}
+    marked = {
+        key: _Marked(record.get(key) or "", needles)
+        for key in ("title", "translated_title", "english_summary")
+    }
     zh, en = _Marked(zh_text, needles), _Marked(en_text, needles)
-    result = Reading(title=marked["title"].html(), title_en=marked["translated_title"].html(),
-                     summary=marked["english_summary"].html(),
-                     matches=sum(m.count for m in (*marked.values(), zh, en)))
+    result = Reading(
+        title=marked["title"].html(),
+        title_en=marked["translated_title"].html(),
+        summary=marked["english_summary"].html(),
+        matches=sum(m.count for m in (*marked.values(), zh, en)),
+    )
     pairs = article_pairs(zh_text, en_text) if zh_text and en_text else None
     if pairs is None:
         result.zh, result.en = zh.html(), en.html()
     else:
-        result.rows = [Row(key=(a or b).key,
-                           zh=zh.html(a.start, a.end) if a else None,
-                           en=en.html(b.start, b.end) if b else None)
-                       for a, b in pairs]
+        result.rows = [
+            Row(
+                key=(a or b).key,
+                zh=zh.html(a.start, a.end) if a else None,
+                en=en.html(b.start, b.end) if b else None,
+            )
+            for a, b in pairs
+        ]
     return result
 
 

@@ -3,11 +3,12 @@
 Waitress serves with threads in one process; a search is CPU work under
 the interpreter lock, so ``zhen serve`` forks one worker process per core
 (each with its threads) on one listening socket, and the kernel hands each
-connection to one of them. The socket is bound before anything is printed, so a busy port is reported
-as such (with the option that picks another) instead of "Serving…" followed
-by a traceback. Waitress logs "Task queue depth is N" for every request that
-waits for a thread; under load that is one line per request, so it is let
-through at most once a minute, with the count of those held back.
+connection to one of them. The socket is bound before anything is printed,
+so a busy port is reported as such (with the option that picks another)
+instead of "Serving…" followed by a traceback. Waitress logs "Task queue
+depth is N" for every request that waits for a thread; under load that is
+one line per request, so it is let through at most once a minute, with the
+count of those held back.
 """
 
 import contextlib
@@ -52,8 +53,10 @@ class OncePerInterval(logging.Filter):
             self.held += 1
             return False
         if self.held:
-            record.msg = f"{record.getMessage()} ({self.held} similar messages " \
-                         f"in the last {self.seconds:.0f} s not shown)"
+            record.msg = (
+                f"{record.getMessage()} ({self.held} similar messages "
+                f"in the last {self.seconds:.0f} s not shown)"
+            )
             record.args = ()
         self.last, self.held = now, 0
         return True
@@ -72,7 +75,8 @@ def bind(host, port):
     for a port that is taken."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         sock = socket.socket(family, kind, proto)
     except OSError as error:
         raise ServeError(_bind_message(error, host, port)) from None
@@ -112,15 +116,18 @@ def run(app, sock, threads, workers=1):
 
 def _serve(app, sock, threads):
     from waitress import create_server
+
     create_server(app, sockets=[sock], threads=threads).run()
 
 
 def _supervise(children):
     """Wait for the workers; SIGTERM or Ctrl-C stops them all."""
+
     def stop(*_):
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+
     signal.signal(signal.SIGTERM, stop)
     try:
         for pid in children:
@@ -134,11 +141,17 @@ def _supervise(children):
 
 def _bind_message(error, host, port):
     if error.errno == errno.EADDRINUSE:
-        return (f"port {port} on {host} is already in use (another zhen serve, or "
-                f"another program).\nHint: pick another port, e.g. zhen serve "
-                f"--port {port + 1}, or stop the program using it")
+        return (
+            f"port {port} on {host} is already in use (another zhen serve, or "
+            f"another program).\nHint: pick another port, e.g. zhen serve "
+            f"--port {port + 1}, or stop the program using it"
+        )
     if error.errno == errno.EACCES:
-        return (f"not allowed to listen on port {port} (ports below 1024 need "
-                f"privileges).\nHint: use a port above 1024, e.g. --port 8000")
-    return (f"cannot listen on {host}:{port}: {error.strerror or error}.\n"
-            f"Hint: check --host (e.g. 127.0.0.1) and --port")
+        return (
+            f"not allowed to listen on port {port} (ports below 1024 need "
+            f"privileges).\nHint: use a port above 1024, e.g. --port 8000"
+        )
+    return (
+        f"cannot listen on {host}:{port}: {error.strerror or error}.\n"
+        f"Hint: check --host (e.g. 127.0.0.1) and --port"
+    )

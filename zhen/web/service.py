@@ -7,8 +7,13 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..errors import (DocumentNotFoundError, IndexMissingError, QueryError,
-                      SettingsMismatchError, ZhenError)
+from ..errors import (
+    DocumentNotFoundError,
+    IndexMissingError,
+    QueryError,
+    SettingsMismatchError,
+    ZhenError,
+)
 from . import get_searcher
 from .cache import index_version
 
@@ -26,16 +31,26 @@ class Failure:
     hint: str | None = None
 
     def to_dict(self):
-        return {"error": {"code": self.code, "message": self.message,
-                          "hint": self.hint, "title": str(self.headline)}}
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "hint": self.hint,
+                "title": str(self.headline),
+            }
+        }
 
 
 _KINDS = [  # (library error, status, code, headline)
     (QueryError, 400, "bad_query", _l("The query could not be read.")),
     (DocumentNotFoundError, 404, "not_found", _l("No such document.")),
     (IndexMissingError, 503, "no_index", _l("There is no index to search yet.")),
-    (SettingsMismatchError, 503, "index_needs_rebuild",
-     _l("The index was built with other settings and needs a rebuild.")),
+    (
+        SettingsMismatchError,
+        503,
+        "index_needs_rebuild",
+        _l("The index was built with other settings and needs a rebuild."),
+    ),
     (ZhenError, 503, "index_unavailable", _l("The index cannot be read right now.")),
 ]
 
@@ -56,8 +71,10 @@ def search(query, page, limit, sort):
     """(SearchResult, None) or (None, Failure); a result of the same
     request on the same index version comes from the app's cache."""
     if page > MAX_PAGE:
-        return None, bad_parameter(f"page {page} is too deep; the last page searched "
-                                   f"is {MAX_PAGE:,}", "use a narrower query")
+        return None, bad_parameter(
+            f"page {page} is too deep; the last page searched is {MAX_PAGE:,}",
+            "use a narrower query",
+        )
     cache = current_app.extensions["zhen_cache"]
     searcher = get_searcher(current_app)
     try:
@@ -81,5 +98,5 @@ def document(doc_id):
 
 
 def total_relation(result):
-    """"eq" for an exact total, "gte" when it is a lower bound."""
+    """ "eq" for an exact total, "gte" when it is a lower bound."""
     return getattr(result, "total_relation", "eq") or "eq"

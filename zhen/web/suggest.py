@@ -10,8 +10,8 @@ then a scan of a list of short strings.
 import threading
 from typing import Any
 
-from ..search import Searcher
 from ..normalize import normalize_query
+from ..search import Searcher
 
 _CACHE: dict[str, Any] = {"key": None, "titles": []}
 _LOCK = threading.Lock()
@@ -45,8 +45,7 @@ def _titles(searcher):
     if not isinstance(searcher, Searcher):  # a cluster: no title list yet
         return []
     reader = searcher.whoosh_searcher().reader()
-    key = (str(searcher.store.require_current()), reader.generation(),
-           reader.doc_count_all())
+    key = (str(searcher.store.require_current()), reader.generation(), reader.doc_count_all())
     with _LOCK:
         if _CACHE["key"] != key:
             _CACHE["titles"] = _read_titles(reader)

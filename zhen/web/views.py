@@ -3,8 +3,7 @@ OpenSearch description, and error pages in the interface language."""
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, make_response, redirect,
-                   render_template, request, url_for)
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -22,8 +21,11 @@ FACET_SHOWN = 12  # values of a facet shown before "more"
 @bp.app_context_processor
 def _page_globals():
     locale = str(get_locale() or i18n.DEFAULT_LOCALE)
-    return {"locale": locale, "html_lang": i18n.HTML_LANG.get(locale, "en"),
-            "FACET_SHOWN": FACET_SHOWN}
+    return {
+        "locale": locale,
+        "html_lang": i18n.HTML_LANG.get(locale, "en"),
+        "FACET_SHOWN": FACET_SHOWN,
+    }
 
 
 def _page_args():
@@ -46,13 +48,21 @@ def index():
         new = with_date_range(query, request.args.get("from"), request.args.get("to"))
         return redirect(url_for(".index", q=new or None, sort=_non_default(sort)), 303)
     chips = applied_filters(query)
-    result, fail = service.search(query, page, current_app.config["LIMIT"], sort) \
-        if query else (None, None)
+    result, fail = (
+        service.search(query, page, current_app.config["LIMIT"], sort) if query else (None, None)
+    )
     facets = _facets(result, query, chips) if result else {}
-    context = dict(query=query, sort=sort, result=result, error=fail, chips=chips,
-                   facets=facets, date_from=date_bounds(chips)[0],
-                   date_to=date_bounds(chips)[1],
-                   relation=service.total_relation(result) if result else "eq")
+    context = dict(
+        query=query,
+        sort=sort,
+        result=result,
+        error=fail,
+        chips=chips,
+        facets=facets,
+        date_from=date_bounds(chips)[0],
+        date_to=date_bounds(chips)[1],
+        relation=service.total_relation(result) if result else "eq",
+    )
     return render_template("search/index.html", **context), fail.status if fail else 200
 
 
@@ -91,8 +101,10 @@ def about():
     except ZhenError as error:
         stats, fail = None, service.failure(error)
     newest = _newest_by_batch(stats["batches"]) if stats else {}
-    return (render_template("about.html", stats=stats, newest=newest, error=fail,
-                            query=""), fail.status if fail else 200)
+    return (
+        render_template("about.html", stats=stats, newest=newest, error=fail, query=""),
+        fail.status if fail else 200,
+    )
 
 
 def _newest_by_batch(batches, most=50):
@@ -116,8 +128,9 @@ def switch_language(code):
         target = url_for(".index")
     response = redirect(target, 303)
     if code in i18n.LOCALES:
-        response.set_cookie(i18n.COOKIE, code, max_age=i18n.COOKIE_AGE,
-                            samesite="Lax", httponly=True)
+        response.set_cookie(
+            i18n.COOKIE, code, max_age=i18n.COOKIE_AGE, samesite="Lax", httponly=True
+        )
     return response
 
 
@@ -152,10 +165,12 @@ def register_error_pages(app):
 def _error_page(status, headline, code):
     def handler(error):
         if status == 500:  # a bug: log it whole, show no traceback
-            current_app.logger.error("error on %s", request.path,
-                                     exc_info=getattr(error, "original_exception", None))
+            current_app.logger.error(
+                "error on %s", request.path, exc_info=getattr(error, "original_exception", None)
+            )
         fail = service.Failure(status, code, headline, str(headline))
         if request.path.startswith("/api/"):
             return fail.to_dict(), status
         return render_template("error.html", error=fail, query=""), status
+
     return handler

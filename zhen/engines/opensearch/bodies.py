@@ -52,7 +52,7 @@ class Renderer:
         """([(id, JSON line)], {id: error message}) for ``docs``, in order."""
         if self.jobs > 1 and len(docs) >= PARALLEL_MIN:
             size = -(-len(docs) // (self.jobs * 4))
-            parts = [docs[i:i + size] for i in range(0, len(docs), size)]
+            parts = [docs[i : i + size] for i in range(0, len(docs), size)]
             results = [r for part in self._pool().map(_render_many, parts) for r in part]
         else:
             results = [_render_one(doc, self.analyzers) for doc in docs]
@@ -65,8 +65,7 @@ class Renderer:
             self._guard = guarded()
             self._guard.__enter__()
             context = multiprocessing.get_context("fork")
-            self.pool = context.Pool(self.jobs, initializer=_init,
-                                     initargs=(self.userdict,))
+            self.pool = context.Pool(self.jobs, initializer=_init, initargs=(self.userdict,))
         return self.pool
 
     def close(self):

@@ -63,8 +63,10 @@ def parse_url(url):
     elif not hosts or not all(HOST.match(h) for h in hosts):
         problem = f"'{parts.netloc}' is not HOST:PORT (or several, comma-separated)"
     elif not NAME.match(name):
-        problem = (f"the index name '{name}' must be lowercase letters, digits, "
-                   "'.', '_' or '-' (and not start with one of those signs)")
+        problem = (
+            f"the index name '{name}' must be lowercase letters, digits, "
+            "'.', '_' or '-' (and not start with one of those signs)"
+        )
     elif parts.query or parts.fragment:
         problem = "it has a query or fragment"
     if problem:
@@ -82,9 +84,14 @@ def connect(url, check=True):
     target = parse_url(url)
     engine = detect(target) if check else None
     from opensearchpy import OpenSearch
-    client = OpenSearch(target.bases, timeout=TIMEOUT, max_retries=MAX_RETRIES,
-                        retry_on_timeout=True,
-                        retry_on_status=(502, 503, 504))
+
+    client = OpenSearch(
+        target.bases,
+        timeout=TIMEOUT,
+        max_retries=MAX_RETRIES,
+        retry_on_timeout=True,
+        retry_on_status=(502, 503, 504),
+    )
     return target, client, engine
 
 
@@ -97,13 +104,14 @@ def detect(target):
             return detect_engine(base)
         except NotACluster as exc:
             raise EngineUnavailableError(
-                f"{base} is not an OpenSearch or Elasticsearch cluster: {exc}",
-                hint=URL_HINT) from None
+                f"{base} is not an OpenSearch or Elasticsearch cluster: {exc}", hint=URL_HINT
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             reasons.append(f"{base}: {getattr(exc, 'reason', exc)}")
     raise EngineUnavailableError(
         f"cannot reach the cluster of {target}: {'; '.join(reasons)}",
-        hint="start it (scripts/search-node start opensearch) or check the URL")
+        hint="start it (scripts/search-node start opensearch) or check the URL",
+    )
 
 
 @contextlib.contextmanager
@@ -112,18 +120,21 @@ def unavailable(target):
     retries) into :class:`EngineUnavailableError`."""
     from opensearchpy.exceptions import ConnectionError as Unreachable
     from opensearchpy.exceptions import TransportError
+
     try:
         yield
     except Unreachable as exc:
         raise EngineUnavailableError(
             f"lost the cluster of {target}: {exc.error if hasattr(exc, 'error') else exc}",
-            hint="check that the cluster is up, then run the command again") from None
+            hint="check that the cluster is up, then run the command again",
+        ) from None
     except TransportError as exc:
         if exc.status_code in (502, 503, 504):
             raise EngineUnavailableError(
                 f"the cluster of {target} cannot serve the request "
                 f"(HTTP {exc.status_code}: {reason(exc)})",
-                hint="wait for the cluster to recover, then try again") from None
+                hint="wait for the cluster to recover, then try again",
+            ) from None
         raise
 
 

@@ -26,7 +26,7 @@ index URL (``http://HOST:PORT/NAME``, see :mod:`.connection`), with the same
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ...analysis import segmenter
 from ...corpus import CorpusReader
@@ -37,8 +37,7 @@ from ...records import MAX_FIELD_CHARS, Problem
 from .bodies import Renderer
 from .connection import connect, unavailable
 from .lock import ClusterLock
-from .mapping import (alias_targets, create_index, fingerprint, meta,
-                      point_alias, stored_fingerprint)
+from .mapping import alias_targets, create_index, fingerprint, meta, point_alias, stored_fingerprint
 from .writer import BulkWriter, known_documents
 
 BUILDING, LIVE = "building", "live"
@@ -46,9 +45,19 @@ BUILDING, LIVE = "building", "live"
 CHUNK_DOCS = 500
 
 
-def update_cluster_index(paths, url, rebuild=False, prune=False, shards=1, replicas=0,
-                         userdict=None, wait=False, progress=None,
-                         max_field_chars=MAX_FIELD_CHARS, jobs=None):
+def update_cluster_index(
+    paths,
+    url,
+    rebuild=False,
+    prune=False,
+    shards=1,
+    replicas=0,
+    userdict=None,
+    wait=False,
+    progress=None,
+    max_field_chars=MAX_FIELD_CHARS,
+    jobs=None,
+):
     """Index ``paths`` into the cluster index at ``url``; returns an
     :class:`~zhen.indexer.IndexReport`. ``shards`` and ``replicas`` apply to
     an index created by this run; ``jobs`` processes analyse documents
@@ -66,8 +75,7 @@ def update_cluster_index(paths, url, rebuild=False, prune=False, shards=1, repli
     target, client, _ = connect(url)
     segmenter(userdict)  # loaded once here; worker processes inherit it
     try:
-        with unavailable(target), ClusterLock(client, target.name, wait,
-                                              where=str(target)) as lock:
+        with unavailable(target), ClusterLock(client, target.name, wait, where=str(target)) as lock:
             index = target_index(client, target, rebuild, userdict, shards, replicas)
             report = _run(client, index, lock, reader, prune, userdict, jobs, progress)
             if rebuild:
@@ -93,12 +101,14 @@ def _run(client, index, lock, reader, prune, userdict, jobs, progress):
         client.indices.refresh(index=index)
         raise IndexInterruptedError(
             f"interrupted: {run.sent:,} documents of this run were sent to {index}",
-            hint="run the same command again to finish") from None
+            hint="run the same command again to finish",
+        ) from None
     finally:
         run.close()
 
 
 # -- which index to write ----------------------------------------------------
+
 
 def target_index(client, target, rebuild, userdict, shards, replicas):
     """The concrete index to write: the alias's (created with the alias
@@ -108,11 +118,13 @@ def target_index(client, target, rebuild, userdict, shards, replicas):
     if not live and client.indices.exists(index=alias):
         raise IndexMissingError(
             f"{target}: '{alias}' is an index zhen did not make (not an alias)",
-            hint="choose another index name in the URL, or delete that index")
+            hint="choose another index name in the URL, or delete that index",
+        )
     if len(live) > 1:
-        raise IndexMissingError(f"{target}: the alias '{alias}' points at "
-                                f"{len(live)} indexes ({', '.join(live)})",
-                                hint="point it at one, or run: zhen index --rebuild")
+        raise IndexMissingError(
+            f"{target}: the alias '{alias}' points at {len(live)} indexes ({', '.join(live)})",
+            hint="point it at one, or run: zhen index --rebuild",
+        )
     if rebuild:
         return _building_index(client, alias, live, userdict, shards, replicas)
     if not live:
@@ -129,8 +141,11 @@ def family(client, alias):
     (``NAME-000001`` …), whatever the alias points at."""
     pattern = re.compile(re.escape(alias) + r"-(\d{6})$")
     found = client.indices.get_mapping(index=f"{alias}-*")
-    return {name: body.get("mappings", {}).get("_meta", {})
-            for name, body in found.items() if pattern.match(name)}
+    return {
+        name: body.get("mappings", {}).get("_meta", {})
+        for name, body in found.items()
+        if pattern.match(name)
+    }
 
 
 def next_index_name(client, alias):
@@ -142,9 +157,13 @@ def _building_index(client, alias, live, userdict, shards, replicas):
     """An unfinished rebuild newer than the live index with the current
     fingerprint (resumed), else a new index; stale unfinished ones go."""
     wanted = fingerprint(userdict)
-    unfinished = sorted(name for name, body in family(client, alias).items()
-                        if body.get("zhen_build", {}).get("state") == BUILDING
-                        and name not in live and (not live or name > live[0]))
+    unfinished = sorted(
+        name
+        for name, body in family(client, alias).items()
+        if body.get("zhen_build", {}).get("state") == BUILDING
+        and name not in live
+        and (not live or name > live[0])
+    )
     for name in unfinished[:-1]:
         client.indices.delete(index=name)
     if unfinished:
@@ -166,9 +185,9 @@ def check_settings(client, target, index, userdict):
     if stored is not None and stored != wanted:
         changed = sorted(k for k in wanted if stored.get(k) != wanted.get(k))
         raise SettingsMismatchError(
-            f"the index {target} was built with other settings "
-            f"({', '.join(changed)} changed)",
-            hint=f"run: zhen index --rebuild --index {target} PATH")
+            f"the index {target} was built with other settings ({', '.join(changed)} changed)",
+            hint=f"run: zhen index --rebuild --index {target} PATH",
+        )
 
 
 def switch(client, alias, index, userdict):
@@ -186,13 +205,12 @@ def switch(client, alias, index, userdict):
 def mark(client, index, userdict, state):
     """Record the build state and the time of this update in ``_meta``
     (searchers use it as the index version, e.g. for result caches)."""
-    build = {"state": state,
-             "updated": datetime.now(timezone.utc).isoformat(timespec="microseconds")}
-    client.indices.put_mapping(index=index, body={"_meta": {
-        **meta(userdict), "zhen_build": build}})
+    build = {"state": state, "updated": datetime.now(UTC).isoformat(timespec="microseconds")}
+    client.indices.put_mapping(index=index, body={"_meta": {**meta(userdict), "zhen_build": build}})
 
 
 # -- one pass over the input ---------------------------------------------------
+
 
 class _ClusterRun:
     """One pass over the input against one concrete index."""
@@ -209,14 +227,15 @@ class _ClusterRun:
 
     def apply(self, reader, prune):
         report = self.report
-        known = {doc_id: Known(*facts)
-                 for doc_id, facts in known_documents(self.client, self.index).items()}
+        known = {
+            doc_id: Known(*facts)
+            for doc_id, facts in known_documents(self.client, self.index).items()
+        }
         seen = set()
 
         def unchanged(doc_id, path, batch, stamp):
             old = known.get(doc_id)
-            return old is not None and (old.path, old.batch, old.stamp) == \
-                (path, batch, stamp)
+            return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
 
         for doc in reader.documents(unchanged):
             seen.add(doc.id)
@@ -277,5 +296,7 @@ def _refusal(failure):
     if failure is None:
         return None
     reason = failure.reason if len(failure.reason) <= 240 else failure.reason[:240] + "…"
-    return (f"cannot be indexed: the cluster refused it (HTTP {failure.status} "
-            f"{failure.type}: {reason})")
+    return (
+        f"cannot be indexed: the cluster refused it (HTTP {failure.status} "
+        f"{failure.type}: {reason})"
+    )

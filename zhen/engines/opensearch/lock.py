@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ...errors import IndexLockedError
 
@@ -35,14 +35,13 @@ POLL_SECONDS = 2.0
 class ClusterLock:
     """Context manager holding the write lock of one alias."""
 
-    def __init__(self, client, alias, wait=False, ttl=None, poll=POLL_SECONDS,
-                 where=None):
+    def __init__(self, client, alias, wait=False, ttl=None, poll=POLL_SECONDS, where=None):
         self.client, self.alias, self.wait = client, alias, wait
         self.ttl = LOCK_TTL if ttl is None else ttl
         self.poll, self.where = poll, where or alias
         self.token = uuid.uuid4().hex
         self.owner = f"pid {os.getpid()} on {socket.gethostname()} (zhen index)"
-        self.since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.since = datetime.now(UTC).isoformat(timespec="seconds")
         self.version = None  # (seq_no, primary_term) of our lock document
         self.lost = None  # who took the lock over, should that happen
         self._stop = threading.Event()
@@ -52,8 +51,9 @@ class ClusterLock:
         ensure_locks_index(self.client)
         while not self._try_acquire():
             time.sleep(self.poll)
-        self._beat = threading.Thread(target=self._heartbeat, daemon=True,
-                                      name=f"zhen-lock-{self.alias}")
+        self._beat = threading.Thread(
+            target=self._heartbeat, daemon=True, name=f"zhen-lock-{self.alias}"
+        )
         self._beat.start()
         return self
 
@@ -63,10 +63,16 @@ class ClusterLock:
             self._beat.join(10)
         from opensearchpy.exceptions import ConflictError, NotFoundError
         from opensearchpy.exceptions import ConnectionError as Unreachable
+
         seq_no, term = self.version
         try:
-            self.client.delete(index=LOCKS_INDEX, id=self.alias, refresh=True,
-                               if_seq_no=seq_no, if_primary_term=term)
+            self.client.delete(
+                index=LOCKS_INDEX,
+                id=self.alias,
+                refresh=True,
+                if_seq_no=seq_no,
+                if_primary_term=term,
+            )
         except (ConflictError, NotFoundError, Unreachable):
             pass  # taken over meanwhile, or the cluster is gone: not ours now
 
@@ -76,18 +82,26 @@ class ClusterLock:
         if self.lost:
             raise IndexLockedError(
                 f"the write lock of {self.where} was taken over by {self.lost} "
-                f"(no heartbeat for {self.ttl} s)", hint="run the command again")
+                f"(no heartbeat for {self.ttl} s)",
+                hint="run the command again",
+            )
 
     def _body(self):
-        return {"owner": self.owner, "token": self.token, "since": self.since,
-                "heartbeat": time.time()}
+        return {
+            "owner": self.owner,
+            "token": self.token,
+            "since": self.since,
+            "heartbeat": time.time(),
+        }
 
     def _try_acquire(self):
         """True once the lock is ours; raises when refused and not waiting."""
         from opensearchpy.exceptions import ConflictError
+
         try:
-            done = self.client.index(index=LOCKS_INDEX, id=self.alias, op_type="create",
-                                     body=self._body(), refresh=True)
+            done = self.client.index(
+                index=LOCKS_INDEX, id=self.alias, op_type="create", body=self._body(), refresh=True
+            )
             self.version = (done["_seq_no"], done["_primary_term"])
             return True
         except ConflictError:
@@ -104,12 +118,14 @@ class ClusterLock:
                 f"the index {self.where} is being written by {doc.get('owner', '?')} "
                 f"(since {doc.get('since', '?')}, alive {age} s ago)",
                 hint="wait for it to finish, or pass --wait to queue behind it "
-                     f"(a writer silent for {self.ttl} s is taken over)")
+                f"(a writer silent for {self.ttl} s is taken over)",
+            )
         return False
 
     def _holder(self):
         """(document, seq_no, primary_term) of the current lock, or None."""
         from opensearchpy.exceptions import NotFoundError
+
         try:
             found = self.client.get(index=LOCKS_INDEX, id=self.alias)
         except NotFoundError:
@@ -119,9 +135,16 @@ class ClusterLock:
     def _take_over(self, seq_no, term):
         """Replace a dead writer's lock, unless another writer did first."""
         from opensearchpy.exceptions import ConflictError
+
         try:
-            done = self.client.index(index=LOCKS_INDEX, id=self.alias, body=self._body(),
-                                     if_seq_no=seq_no, if_primary_term=term, refresh=True)
+            done = self.client.index(
+                index=LOCKS_INDEX,
+                id=self.alias,
+                body=self._body(),
+                if_seq_no=seq_no,
+                if_primary_term=term,
+                refresh=True,
+            )
         except ConflictError:
             return False
         self.version = (done["_seq_no"], done["_primary_term"])
@@ -139,14 +162,19 @@ class ClusterLock:
         loss: the next beat tries again."""
         from opensearchpy.exceptions import ConflictError, TransportError
         from opensearchpy.exceptions import ConnectionError as Unreachable
+
         seq_no, term = self.version
         try:
-            done = self.client.index(index=LOCKS_INDEX, id=self.alias, body=self._body(),
-                                     if_seq_no=seq_no, if_primary_term=term)
+            done = self.client.index(
+                index=LOCKS_INDEX,
+                id=self.alias,
+                body=self._body(),
+                if_seq_no=seq_no,
+                if_primary_term=term,
+            )
         except ConflictError:
             holder = self._holder()
-            self.lost = holder[0].get("owner", "another writer") if holder \
-                else "another writer"
+            self.lost = holder[0].get("owner", "another writer") if holder else "another writer"
             return False
         except (Unreachable, TransportError):
             return True
@@ -158,13 +186,17 @@ def ensure_locks_index(client):
     """Create the locks index once, with no replica on a single node (an
     auto-created index would get one replica and turn the cluster yellow)."""
     from opensearchpy.exceptions import RequestError
+
     if client.indices.exists(index=LOCKS_INDEX):
         return
     try:
-        client.indices.create(index=LOCKS_INDEX, body={
-            "settings": {"index": {"number_of_shards": 1,
-                                   "auto_expand_replicas": "0-1"}},
-            "mappings": {"dynamic": False}})
+        client.indices.create(
+            index=LOCKS_INDEX,
+            body={
+                "settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}},
+                "mappings": {"dynamic": False},
+            },
+        )
     except RequestError as exc:  # created by another writer meanwhile
         if "already_exists" not in str(exc.error):
             raise

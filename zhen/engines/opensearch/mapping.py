@@ -22,8 +22,7 @@ from ...store import analysis_settings
 # Version of this mapping; part of the fingerprint, so a change asks for
 # --rebuild, as a change of zhen's analysis does.
 MAPPING_VERSION = 1
-KEYWORD_FIELDS = ("id", "hash", "path", "batch", "batch_tags", "site",
-                  "site_tags", "year", "stamp")
+KEYWORD_FIELDS = ("id", "hash", "path", "batch", "batch_tags", "site", "site_tags", "year", "stamp")
 # Whoosh KEYWORD fields hold space-separated values; here they are arrays.
 LIST_FIELDS = ("batch_tags", "site_tags")
 RANKING = {"type": "text", "analyzer": "whitespace", "index_options": "freqs"}
@@ -52,9 +51,9 @@ def index_body(userdict=None, shards=1, replicas=0, state=None, refresh=None):
     ``"building"``) is kept in ``_meta`` as ``zhen_build``; ``refresh`` sets
     the refresh interval (``"-1"``: none, for a rebuild nobody searches)."""
     properties = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
-    properties.update(date={"type": "date"},
-                      record={"type": "object", "enabled": False},
-                      **text_fields())
+    properties.update(
+        date={"type": "date"}, record={"type": "object", "enabled": False}, **text_fields()
+    )
     settings = {"number_of_shards": shards, "number_of_replicas": replicas}
     if refresh is not None:
         settings["refresh_interval"] = refresh
@@ -109,8 +108,7 @@ def detect_engine(base_url, timeout=10):
         version = {}
     if isinstance(version, dict) and version.get("distribution") == "opensearch":
         return "opensearch"
-    raise NotACluster(f"{base_url} answers HTTP {status} but is not OpenSearch "
-                      "or Elasticsearch")
+    raise NotACluster(f"{base_url} answers HTTP {status} but is not OpenSearch or Elasticsearch")
 
 
 def _get(url, timeout):
@@ -122,12 +120,10 @@ def _get(url, timeout):
         return error.code, error.headers, error.read()
 
 
-def create_index(client, name, userdict=None, shards=1, replicas=0, state=None,
-                 refresh=None):
+def create_index(client, name, userdict=None, shards=1, replicas=0, state=None, refresh=None):
     """Create a new zhen index (never through an alias: aliases point at
     indexes made here)."""
-    client.indices.create(index=name, body=index_body(userdict, shards, replicas,
-                                                      state, refresh))
+    client.indices.create(index=name, body=index_body(userdict, shards, replicas, state, refresh))
 
 
 def alias_targets(client, alias):
@@ -140,7 +136,10 @@ def alias_targets(client, alias):
 def point_alias(client, alias, index):
     """Point ``alias`` at ``index`` alone, in one atomic ``_aliases`` call
     (searchers see the old index or the new one, never neither)."""
-    actions = [{"remove": {"index": old, "alias": alias}}
-               for old in alias_targets(client, alias) if old != index]
+    actions = [
+        {"remove": {"index": old, "alias": alias}}
+        for old in alias_targets(client, alias)
+        if old != index
+    ]
     actions.append({"add": {"index": index, "alias": alias}})
     client.indices.update_aliases(body={"actions": actions})

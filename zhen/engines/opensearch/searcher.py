@@ -65,15 +65,21 @@ class ClusterSearcher:
         _check_paging(page, limit, sort)
         tree = parse(text)
         response, relaxed = self._run(tree, page, limit, sort)
-        needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)),
-                                     self.userdict)
+        needles = Needles.from_texts((leaf.text for leaf in positive_leaves(tree)), self.userdict)
         total = response["hits"]["total"]
         result = SearchResult(
-            query=text, total=total["value"], took_ms=0.0, page=page,
-            pages=max(1, -(-total["value"] // limit)), limit=limit, sort=sort,
+            query=text,
+            total=total["value"],
+            took_ms=0.0,
+            page=page,
+            pages=max(1, -(-total["value"] // limit)),
+            limit=limit,
+            sort=sort,
             hits=[_hit(_adapt(h), needles) for h in response["hits"]["hits"]],
-            facets=facets(response.get("aggregations", {})), relaxed=relaxed,
-            total_relation=total["relation"])
+            facets=facets(response.get("aggregations", {})),
+            relaxed=relaxed,
+            total_relation=total["relation"],
+        )
         result.message = _message(result)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
@@ -91,17 +97,29 @@ class ClusterSearcher:
     def _page(self, query, page, limit, sort):
         """The response holding the page's hits, the total and the facets."""
         start = (page - 1) * limit
-        body = {"query": query, "sort": sort_order(sort), "track_total_hits": True,
-                "_source": SOURCE, "aggs": facet_aggregations()}
+        body = {
+            "query": query,
+            "sort": sort_order(sort),
+            "track_total_hits": True,
+            "_source": SOURCE,
+            "aggs": facet_aggregations(),
+        }
         if start + limit <= RESULT_WINDOW:
             return self._search({**body, "from": start, "size": limit})
         counted = self._search({**body, "size": 0})
         if start < counted["hits"]["total"]["value"]:
             after = self._skip(query, sort, start)
             if after is not None:
-                hits = self._search({"query": query, "sort": sort_order(sort),
-                                     "size": limit, "_source": SOURCE,
-                                     "track_total_hits": False, "search_after": after})
+                hits = self._search(
+                    {
+                        "query": query,
+                        "sort": sort_order(sort),
+                        "size": limit,
+                        "_source": SOURCE,
+                        "track_total_hits": False,
+                        "search_after": after,
+                    }
+                )
                 counted["hits"]["hits"] = hits["hits"]["hits"]
         return counted
 
@@ -110,8 +128,13 @@ class ClusterSearcher:
         after, skipped = None, 0
         while skipped < count:
             size = min(RESULT_WINDOW, count - skipped)
-            body = {"query": query, "sort": sort_order(sort), "size": size,
-                    "_source": False, "track_total_hits": False}
+            body = {
+                "query": query,
+                "sort": sort_order(sort),
+                "size": size,
+                "_source": False,
+                "track_total_hits": False,
+            }
             if after is not None:
                 body["search_after"] = after
             hits = self._search(body)["hits"]["hits"]
@@ -124,8 +147,7 @@ class ClusterSearcher:
         """One search request through the alias, retried when the alias
         moved or a node was lost meanwhile; checks each new index's
         settings fingerprint."""
-        response = self._request(lambda: self.client.search(
-            index=self.target.name, body=body))
+        response = self._request(lambda: self.client.search(index=self.target.name, body=body))
         for name in {hit["_index"] for hit in response["hits"]["hits"]} - self._checked:
             check_settings(self.client, self.target, name, self.userdict)
             self._checked.add(name)
@@ -135,28 +157,34 @@ class ClusterSearcher:
         """``call()`` with retries and zhen's errors (see :func:`_failure`)."""
         from opensearchpy.exceptions import ConnectionError as Unreachable
         from opensearchpy.exceptions import TransportError
+
         for attempt in range(SEARCH_TRIES):
             try:
                 response = call()
-                if response.get("_shards", {}).get("failed", 0) and \
-                        attempt < SEARCH_TRIES - 1:
+                if response.get("_shards", {}).get("failed", 0) and attempt < SEARCH_TRIES - 1:
                     raise _Partial()
                 return response
             except (_Partial, Unreachable, TransportError) as exc:
                 if attempt == SEARCH_TRIES - 1 or not _retryable(exc):
                     raise self._failure(exc) from None
-            time.sleep(0.1 * 2 ** attempt)
+            time.sleep(0.1 * 2**attempt)
 
     def _failure(self, exc):
         """The zhen error for a failed request (a clear one when the URL is
         not a cluster at all)."""
-        if getattr(exc, "status_code", None) == 404 and \
-                getattr(exc, "error", "") == "index_not_found_exception":
-            return IndexMissingError(f"no index at {self.target}", hint=(
-                f"build one with: zhen index --index {self.target} PATH"))
+        if (
+            getattr(exc, "status_code", None) == 404
+            and getattr(exc, "error", "") == "index_not_found_exception"
+        ):
+            return IndexMissingError(
+                f"no index at {self.target}",
+                hint=(f"build one with: zhen index --index {self.target} PATH"),
+            )
         if getattr(exc, "status_code", None) == 400:
-            return QueryError(f"the cluster refused the query: {reason(exc)}",
-                              hint="simplify the query (fewer words or ORs)")
+            return QueryError(
+                f"the cluster refused the query: {reason(exc)}",
+                hint="simplify the query (fewer words or ORs)",
+            )
         detect(self.target)  # raises EngineUnavailableError: no cluster there
         with unavailable(self.target):  # a cluster that cannot serve: 5xx
             raise exc
@@ -164,16 +192,20 @@ class ClusterSearcher:
     def document(self, doc_id):
         """The stored record of one document, with its index facts."""
         from opensearchpy.exceptions import NotFoundError
+
         try:
-            found = self._request(lambda: self.client.get(
-                index=self.target.name, id=doc_id, _source_includes=SOURCE))
+            found = self._request(
+                lambda: self.client.get(index=self.target.name, id=doc_id, _source_includes=SOURCE)
+            )
         except IndexMissingError:
             raise
         except NotFoundError:
             found = {"found": False}
         if not found.get("found"):
-            raise DocumentNotFoundError(f"no document with id '{doc_id}' in the index",
-                                        hint="search for it first: zhen search QUERY")
+            raise DocumentNotFoundError(
+                f"no document with id '{doc_id}' in the index",
+                hint="search for it first: zhen search QUERY",
+            )
         source = found["_source"]
         record = dict(source["record"])
         record.update(id=source["id"], batch=source["batch"])
@@ -182,9 +214,8 @@ class ClusterSearcher:
     def version(self):
         """What identifies the index version searched now (the concrete
         index and its last update), e.g. for a result cache's key."""
-        response = self._request(lambda: self.client.indices.get_mapping(
-            index=self.target.name))
-        (name, body), = response.items()
+        response = self._request(lambda: self.client.indices.get_mapping(index=self.target.name))
+        ((name, body),) = response.items()
         return name, body.get("mappings", {}).get("_meta", {}).get("zhen_build", {})
 
 
@@ -203,6 +234,7 @@ def _retryable(exc):
     if status == 404:
         return getattr(exc, "error", "") == "index_not_found_exception"
     from opensearchpy.exceptions import ConnectionError as Unreachable
+
     return isinstance(exc, Unreachable)
 
 
@@ -226,8 +258,11 @@ def facets(aggregations):
     for name, key in FACETS.items():
         buckets = aggregations.get(name, {}).get("buckets", [])
         items = [(str(b["key"]), b["doc_count"]) for b in buckets]
-        items = sorted(items, reverse=True) if name == "year" else \
-            sorted(items, key=lambda item: (-item[1], item[0]))
+        items = (
+            sorted(items, reverse=True)
+            if name == "year"
+            else sorted(items, key=lambda item: (-item[1], item[0]))
+        )
         out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"} for v, c in items]
     return out
 
@@ -236,7 +271,10 @@ def _adapt(hit):
     """A cluster hit as the Whoosh hit zhen.search's ``_hit`` reads."""
     source = hit["_source"]
     date = source.get("date")
-    fields = {"id": source["id"], "batch": source["batch"],
-              "record": source["record"],
-              "date": datetime.fromisoformat(date) if date else None}
+    fields = {
+        "id": source["id"],
+        "batch": source["batch"],
+        "record": source["record"],
+        "date": datetime.fromisoformat(date) if date else None,
+    }
     return QuestionHit(fields, hit.get("_score"))

@@ -40,8 +40,9 @@ def wire_terms(analyzer, value):
     out, expected = [], 0
     for term, pos, _, _ in terms:
         if pos < expected:
-            raise ValueError(f"two terms at position {pos} ({term!r}) cannot be "
-                             "sent to a whitespace field")
+            raise ValueError(
+                f"two terms at position {pos} ({term!r}) cannot be sent to a whitespace field"
+            )
         out.extend([FILLER] * (pos - expected))
         out.append(term)
         expected = pos + 1
@@ -97,8 +98,16 @@ class BulkReport:
 class BulkWriter:
     """Bulk indexing and deleting by id, in chunks, with retries."""
 
-    def __init__(self, client, index, userdict=None, chunk_docs=500,
-                 chunk_bytes=8 << 20, retries=6, backoff=0.5):
+    def __init__(
+        self,
+        client,
+        index,
+        userdict=None,
+        chunk_docs=500,
+        chunk_bytes=8 << 20,
+        retries=6,
+        backoff=0.5,
+    ):
         self.client, self.index = client, index
         self.analyzers = field_analyzers(userdict)
         self.chunk_docs, self.chunk_bytes = chunk_docs, chunk_bytes
@@ -107,21 +116,23 @@ class BulkWriter:
 
     def index_documents(self, docs):
         """Index (create or replace) ``docs``; returns the running report."""
-        return self.index_sources((doc.id, source_json(doc, self.analyzers))
-                                  for doc in docs)
+        return self.index_sources((doc.id, source_json(doc, self.analyzers)) for doc in docs)
 
     def index_sources(self, items):
         """Index (create or replace) documents given as (id, ``_source`` as
         one line of JSON, see :func:`source_json`): the analysis may then
         run elsewhere, e.g. in worker processes."""
-        self._send_chunks((doc_id, {"index": {"_index": self.index, "_id": doc_id}},
-                           source) for doc_id, source in items)
+        self._send_chunks(
+            (doc_id, {"index": {"_index": self.index, "_id": doc_id}}, source)
+            for doc_id, source in items
+        )
         return self.report
 
     def delete_ids(self, ids):
         """Delete documents by id (unknown ids count as ``not_found``)."""
-        self._send_chunks((doc_id, {"delete": {"_index": self.index, "_id": doc_id}},
-                           None) for doc_id in ids)
+        self._send_chunks(
+            (doc_id, {"delete": {"_index": self.index, "_id": doc_id}}, None) for doc_id in ids
+        )
         return self.report
 
     def _send_chunks(self, actions):
@@ -147,12 +158,13 @@ class BulkWriter:
             if not busy:
                 return
             chunk = busy
-            time.sleep(self.backoff * 2 ** attempt)
+            time.sleep(self.backoff * 2**attempt)
 
     def _bulk(self, body):
         """The items of one bulk request, retrying a busy or absent cluster."""
         from opensearchpy.exceptions import ConnectionError as Unreachable
         from opensearchpy.exceptions import TransportError
+
         for attempt in range(self.retries + 1):
             try:
                 return self.client.bulk(body=body)["items"]
@@ -161,11 +173,11 @@ class BulkWriter:
                 retry = isinstance(error, Unreachable) or status in RETRY_STATUS
                 if not retry or attempt == self.retries:
                     raise
-            time.sleep(self.backoff * 2 ** attempt)
+            time.sleep(self.backoff * 2**attempt)
 
     def _record(self, doc_id, item, final):
         """Count one item's outcome; True when it should be retried."""
-        (op, result), = item.items()
+        ((op, result),) = item.items()
         status = result.get("status", 0)
         if status in RETRY_STATUS and not final:
             return True
@@ -173,8 +185,9 @@ class BulkWriter:
             self.report.not_found += 1
         elif "error" in result:
             error = result["error"]
-            self.report.failures.append(Failure(
-                doc_id, status, error.get("type", "?"), error.get("reason", "")))
+            self.report.failures.append(
+                Failure(doc_id, status, error.get("type", "?"), error.get("reason", ""))
+            )
         elif op == "delete":
             self.report.deleted += 1
         else:
@@ -192,9 +205,14 @@ def known_hashes(client, index, page=5000):
     same request on both engines; one writer at a time keeps it stable)."""
     known, after = {}, None
     while True:
-        body = {"size": page, "_source": False, "docvalue_fields": ["hash"],
-                "sort": [{"id": "asc"}], "track_total_hits": False,
-                "query": {"match_all": {}}}
+        body = {
+            "size": page,
+            "_source": False,
+            "docvalue_fields": ["hash"],
+            "sort": [{"id": "asc"}],
+            "track_total_hits": False,
+            "query": {"match_all": {}},
+        }
         if after is not None:
             body["search_after"] = after
         hits = client.search(index=index, body=body)["hits"]["hits"]
@@ -211,9 +229,14 @@ def known_documents(client, index, page=5000):
     names = ("hash", "path", "batch", "stamp")
     known, after = {}, None
     while True:
-        body = {"size": page, "_source": False, "docvalue_fields": list(names),
-                "sort": [{"id": "asc"}], "track_total_hits": False,
-                "query": {"match_all": {}}}
+        body = {
+            "size": page,
+            "_source": False,
+            "docvalue_fields": list(names),
+            "sort": [{"id": "asc"}],
+            "track_total_hits": False,
+            "query": {"match_all": {}},
+        }
         if after is not None:
             body["search_after"] = after
         hits = client.search(index=index, body=body)["hits"]["hits"]
