@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from zhen.cli import cli
 from zhen.corpus import CorpusReader
 from zhen.errors import QueryError
+from zhen.records import KEYS
 from zhen.search import Searcher
 
 PIECES = [
@@ -113,17 +114,6 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-KEYS = [
-    "html",
-    "title",
-    "resulting_text",
-    "input_url",
-    "returned_url",
-    "date",
-    "translated_title",
-    "translated_content",
-    "english_summary",
-]
 record_lines = (
     st.lists(
         st.one_of(

@@ -146,20 +146,7 @@ class _Run:
     def apply(self, reader, prune):
         report = self.report
         known = known_documents(self.ix)
-        seen = set()
-
-        def unchanged(doc_id, path, batch, stamp):
-            old = known.get(doc_id)
-            return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
-
-        for doc in reader.documents(unchanged):
-            seen.add(doc.id)
-            self._one(doc, known.get(doc.id))
-            self.progress()
-        for doc_id, _ in reader.skipped:
-            seen.add(doc_id)
-            report.unchanged += 1
-            self.progress()
+        seen = visit_documents(reader, known, self._one, report, self.progress)
         gone = prunable(known, seen, reader)
         if prune and gone:
             self._writer()
@@ -278,6 +265,29 @@ class _Run:
             with contextlib.suppress(Exception):
                 self.writer.cancel()
             self.writer = None
+
+
+def visit_documents(reader, known, handle, report, progress):
+    """Call ``handle(doc, known.get(doc.id))`` for every document ``reader``
+    reads, not reading record files whose size, modification time, path and
+    batch are those of ``known`` (id -> :class:`Known`); counts those as
+    unchanged in ``report``. Returns the ids seen. Both engines' indexers
+    walk their input this way."""
+    seen = set()
+
+    def unchanged(doc_id, path, batch, stamp):
+        old = known.get(doc_id)
+        return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
+
+    for doc in reader.documents(unchanged):
+        seen.add(doc.id)
+        handle(doc, known.get(doc.id))
+        progress()
+    for doc_id, _ in reader.skipped:
+        seen.add(doc_id)
+        report.unchanged += 1
+        progress()
+    return seen
 
 
 class Known(NamedTuple):

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from ...analysis import segmenter
 from ...corpus import CorpusReader
 from ...errors import IndexInterruptedError, IndexMissingError, SettingsMismatchError
-from ...indexer import IndexReport, Known
+from ...indexer import IndexReport, Known, visit_documents
 from ...prune import prunable
 from ...records import MAX_FIELD_CHARS, Problem
 from .bodies import Renderer
@@ -231,20 +231,7 @@ class _ClusterRun:
             doc_id: Known(*facts)
             for doc_id, facts in known_documents(self.client, self.index).items()
         }
-        seen = set()
-
-        def unchanged(doc_id, path, batch, stamp):
-            old = known.get(doc_id)
-            return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
-
-        for doc in reader.documents(unchanged):
-            seen.add(doc.id)
-            self._one(doc, known.get(doc.id))
-            self.progress()
-        for doc_id, _ in reader.skipped:
-            seen.add(doc_id)
-            report.unchanged += 1
-            self.progress()
+        seen = visit_documents(reader, known, self._one, report, self.progress)
         self._flush()
         self._remove(prunable(known, seen, reader), prune)
         report.problems = reader.problems + report.problems
