@@ -13,16 +13,29 @@ Chinese body).
 import argparse
 import datetime
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, TWLAW, baseline_fields, baseline_schema, load_docs, require_shared  # noqa: E402
+from common import (
+    SAMPLE_TWLAW,
+    SHARED,
+    TWLAW,
+    add_smoke_option,
+    baseline_fields,
+    baseline_schema,
+    load_docs,
+    require_shared,
+)
 
 OUT = Path(__file__).resolve().parent / "out"
 STARD = SHARED / "eval" / "stard"
-CORPORA = {"twlaw": TWLAW, "stard": STARD / "corpus.jsonl"}
+CORPORA = {"twlaw": TWLAW, "stard": STARD / "corpus.jsonl", "sample": SAMPLE_TWLAW}
+# Questions for --smoke (no ../shared): a check that the script runs.
+SMOKE_QUESTIONS = [
+    "中华民国宪法规定人民有哪些基本权利？",
+    "公司法对股东会的决议有什么要求",
+    "which laws regulate customs inspection of imported goods",
+]
 OUT.mkdir(exist_ok=True)
 
 
@@ -105,10 +118,15 @@ def main():
     parser.add_argument(
         "--rounds", type=int, default=3, help="times each query set is run; a query's median counts"
     )
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
-    names = ["twlaw", "stard"] if args.corpus == "both" else [args.corpus]
-    sets = {"keywords": keywords(), "questions": questions(args.questions)}
+    if args.smoke:
+        names, args.rounds = ["sample"], 1
+        sets = {"keywords": keywords(), "questions": SMOKE_QUESTIONS}
+    else:
+        require_shared()
+        names = ["twlaw", "stard"] if args.corpus == "both" else [args.corpus]
+        sets = {"keywords": keywords(), "questions": questions(args.questions)}
     print(f"date: {datetime.date.today()}  rounds: {args.rounds}")
     for name in names:
         zhen_dir, base_dir = build(name, CORPORA[name])

@@ -17,12 +17,9 @@ bench_search.py).
 
 import argparse
 import datetime
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_search import build  # noqa: E402
-from common import SHARED, require_shared  # noqa: E402
+from bench_search import OUT, build
+from common import SAMPLE_TWLAW, SHARED, add_smoke_option, load_docs, require_shared
 
 EVAL = SHARED / "eval"
 COLLECTIONS = {
@@ -38,6 +35,20 @@ COLLECTIONS = {
     ),
 }
 HALVES = {"tune": 0, "held-out": 1}
+
+
+def smoke_collection():
+    """A known-item collection for --smoke, made from the bundled sample:
+    each of 20 documents' Chinese title is a query, the document its one
+    relevant answer. It checks that the script runs; it says little of
+    ranking."""
+    folder = OUT / "smoke-eval"
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = [d for d in load_docs([SAMPLE_TWLAW]) if d.title][:20]
+    queries, qrels = folder / "queries.tsv", folder / "qrels"
+    queries.write_text("".join(f"q{n}\t{d.title}\n" for n, d in enumerate(docs)), "utf-8")
+    qrels.write_text("".join(f"q{n} 0 {d.id} 1\n" for n, d in enumerate(docs)), "utf-8")
+    return SAMPLE_TWLAW, queries, qrels
 
 
 def query_set(queries_path, qrels_path, limit=None, half=None):
@@ -88,9 +99,14 @@ def main():
     parser.add_argument("--queries", type=int, default=None)
     parser.add_argument("--half", choices=sorted(HALVES), default=None)
     parser.add_argument("--no-baseline", action="store_true")
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
-    names = ["stard", "cranfield"] if args.collection == "both" else [args.collection]
+    if args.smoke:
+        COLLECTIONS["sample"] = smoke_collection()
+        names = ["sample"]
+    else:
+        require_shared()
+        names = ["stard", "cranfield"] if args.collection == "both" else [args.collection]
     print(f"date: {datetime.date.today()}")
     for name in names:
         corpus, queries_path, qrels_path = COLLECTIONS[name]

@@ -1,10 +1,14 @@
 """Bilingual analysis: text to index terms, for Chinese and English at once.
 
-The pipeline follows charabia (Meilisearch): normalise first
-(:mod:`zhen.normalize`), then split the text into runs by script and send each
-run to the segmenter made for it: Han runs to jieba (through rjieba, the same
-model in Rust, see ``tests/test_jieba_equivalence.py``), Latin and digit runs
-to the English pipeline.
+Like charabia (Meilisearch), the text is split into runs by script and each
+run goes to the segmenter made for it: Han runs to jieba (through rjieba, the
+same model in Rust: ``tests/test_shared_corpus.py`` proves identical words on
+every Han run of twlaw), Latin and digit runs to the English pipeline. Unlike
+charabia, zhen normalises *before* segmenting (:mod:`zhen.normalize`: NFKC,
+case, Traditional to Simplified), because jieba's dictionary and model are
+Simplified: segmenting 中華民國 as written would give other words than
+中华民国, and the two must meet in one index. Offsets map every term back to
+the original characters, so highlights still land on the text as written.
 
 Three analyzers build the index (Whoosh analyzers, stored by import path in
 the index schema, so the names here must stay stable). Chinese fields are

@@ -180,7 +180,7 @@ def index(
         zhen index --rebuild --index /srv/zhen corpus/
         zhen index --index http://127.0.0.1:9200/laws --shards 3 --replicas 1 corpus/
     """
-    with _progress(as_json, paths) as tick, reported():
+    with ProgressBar(as_json, paths) as tick, reported():
         report = update_index(
             paths,
             index=settings.get("index", index),
@@ -412,7 +412,7 @@ def serve(index, host, port, threads, workers, corpus_paths):
     run(create_app({"INDEX": index}), sock, threads, workers)
 
 
-class _progress:
+class ProgressBar:
     """A progress bar (documents/s, ETA) on a terminal, nothing otherwise."""
 
     def __init__(self, quiet, paths):

@@ -13,6 +13,11 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from .analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
 from .codec import TermFrequency, TermPositions
 
+# Kept with each index; an index with other versions is refused with a hint
+# to rebuild. Bump FORMAT_VERSION when the schema's fields change, and
+# ANALYSIS_VERSION whenever the same text would give other terms, positions or
+# fields: normalisation, run splitting, segmenting, stemming, the stop-word
+# rule, a field's analyzer or format (CONTRIBUTING.md).
 FORMAT_VERSION = 2
 ANALYSIS_VERSION = "zhen-analysis-2"
 

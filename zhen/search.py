@@ -8,6 +8,7 @@ both front ends share). Settings arrive as arguments: the library reads no
 environment.
 """
 
+import os
 import time
 
 from whoosh import scoring, sorting
@@ -37,7 +38,13 @@ from .whoosh_internals import CountingTopCollector
 class Searcher:
     """Query facade over the live index of one index directory."""
 
-    def __init__(self, index, userdict=None, weights=None, recall_weight=None):
+    def __init__(
+        self,
+        index: str | os.PathLike,
+        userdict: str | None = None,
+        weights: dict[str, float] | None = None,
+        recall_weight: float | None = None,
+    ) -> None:
         self.store = IndexStore(index)
         self.userdict = userdict
         self.compiler = Compiler(userdict, weights, recall_weight)
@@ -45,7 +52,7 @@ class Searcher:
         self._searcher = None
         self._facets = FacetCounter()
 
-    def close(self):
+    def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -62,13 +69,15 @@ class Searcher:
             self._searcher = self._searcher.refresh()
         return self._searcher
 
-    def version(self):
+    def version(self) -> tuple[str, int]:
         """What identifies the index state searched now (generation and
         commit), e.g. for a result cache's key; raises when there is none."""
         searcher = self.whoosh_searcher()
         return str(self._gen), searcher.reader().generation()
 
-    def search(self, text, page=1, limit=DEFAULT_LIMIT, sort="relevance"):
+    def search(
+        self, text: str, page: int = 1, limit: int = DEFAULT_LIMIT, sort: str = "relevance"
+    ) -> SearchResult:
         """One page of results for the query ``text`` (see :mod:`zhen.query`);
         raises :class:`~zhen.errors.QueryError` for a malformed query."""
         started = time.perf_counter()
@@ -109,7 +118,7 @@ class Searcher:
                 return (*loose, True)
         return (*found, False)
 
-    def document(self, doc_id):
+    def document(self, doc_id: str) -> dict:
         """The stored record of one document, with its index facts."""
         fields = self.whoosh_searcher().document(id=doc_id)
         if fields is None:
@@ -150,7 +159,7 @@ def _top_and_all(searcher, query, page, limit, sort):
     return top, collector.docset
 
 
-def search(text, index, **kwargs):
+def search(text: str, index: str | os.PathLike, **kwargs) -> SearchResult:
     """Run one query against the index (opens and closes it)."""
     searcher = Searcher(index)
     try:
