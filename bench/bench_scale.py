@@ -2,7 +2,7 @@
 
     python bench/bench_scale.py [--docs 100000] [--jobs N] [--format txt|jsonl]
                                 [--seed 0] [--commit-every N] [--no-baseline] [--queries]
-                                [--corpus DIR]
+                                [--corpus DIR] [--smoke]
 
 Generates ``--docs`` + 1,000 documents with ``bench/make_corpus.py`` (batches of
 1,000, kept under ``bench/out/scale/`` for the next run), then, each phase in
@@ -35,9 +35,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from common import (
+    SAMPLE_TWLAW,
+    add_smoke_option,
+    baseline_fields,
+    baseline_schema,
+    require_shared,
+)
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from common import baseline_fields, baseline_schema, require_shared  # noqa: E402
 
 OUT = HERE / "out" / "scale"
 BATCH = 1000
@@ -48,6 +54,7 @@ def phase_baseline(paths, index):
     from whoosh import index as whoosh_index
 
     from zhen.corpus import CorpusReader
+
     os.makedirs(index, exist_ok=True)
     ix = whoosh_index.create_in(index, baseline_schema())
     writer, docs = ix.writer(limitmb=128), 0
@@ -61,17 +68,25 @@ def phase_baseline(paths, index):
 def phase_zhen(paths, index, jobs, commit_every=None):
     """zhen's indexer, as ``zhen index`` runs it."""
     from zhen.indexer import update_index
-    report = update_index(paths, index=index, jobs=jobs, commit_every=commit_every)
-    return {"added": report.added, "updated": report.updated,
-            "unchanged": report.unchanged, "documents": report.documents,
-            "failed": report.failed}
+
+    extra = {"commit_every": commit_every} if commit_every else {}
+    report = update_index(paths, index=index, jobs=jobs, **extra)
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "documents": report.documents,
+        "failed": report.failed,
+    }
 
 
 def phase_queries(index, rounds=3):
     """Keyword latency in ms (per query the median of ``rounds``)."""
     from zhen.search import Searcher
-    queries = [q for q in (HERE / "keywords.txt").read_text(encoding="utf-8").splitlines()
-               if q.strip()]
+
+    queries = [
+        q for q in (HERE / "keywords.txt").read_text(encoding="utf-8").splitlines() if q.strip()
+    ]
     searcher = Searcher(index)
     searcher.search(queries[0])  # open the index
     runs = [[] for _ in queries]
@@ -81,8 +96,10 @@ def phase_queries(index, rounds=3):
             searcher.search(query, limit=10)
             runs[i].append((time.perf_counter() - started) * 1000)
     times = sorted(statistics.median(r) for r in runs)
-    return {"p50_ms": statistics.median(times),
-            "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))]}
+    return {
+        "p50_ms": statistics.median(times),
+        "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))],
+    }
 
 
 def child_main(argv):
@@ -97,19 +114,27 @@ def child_main(argv):
         every = int(args[-1]) or None
         info = phase_zhen(args[:-3], args[-3], int(args[-2]), every)
     info["seconds"] = time.perf_counter() - started
-    own, kids = (resource.getrusage(who) for who in
-                 (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    info["cpu_s"] = {"self": round(own.ru_utime + own.ru_stime, 1),
-                     "workers": round(kids.ru_utime + kids.ru_stime, 1)}
-    info["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                       + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    own, kids = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    info["cpu_s"] = {
+        "self": round(own.ru_utime + own.ru_stime, 1),
+        "workers": round(kids.ru_utime + kids.ru_stime, 1),
+    }
+    info["peak_mb"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    ) / 1024
     print(json.dumps(info))
 
 
 def run_phase(name, *args):
     """One phase in a fresh process (niced, the machine is shared)."""
-    out = subprocess.run(["nice", "-n", "10", sys.executable, __file__, "--phase", name,
-                          *map(str, args)], capture_output=True, text=True)
+    out = subprocess.run(
+        ["nice", "-n", "10", sys.executable, __file__, "--phase", name, *map(str, args)],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:  # reported, and the other phases still run
         error = (out.stderr.strip().splitlines() or ["no output"])[-1]
         print(f"phase {name} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
@@ -135,6 +160,7 @@ def index_sizes(root):
     number of segments, of every index below ``root``."""
     from whoosh.filedb.compound import CompoundStorage
     from whoosh.filedb.filestore import FileStorage
+
     sizes, segments = Counter(), 0
     for path in Path(root).rglob("*"):
         if not path.is_file() or path.is_symlink():
@@ -152,8 +178,7 @@ def index_sizes(root):
 
 def sources(corpus):
     """The batches of a corpus (folders or ``.jsonl`` files), in order."""
-    found = sorted(p for p in Path(corpus).iterdir()
-                   if p.is_dir() or p.suffix == ".jsonl")
+    found = sorted(p for p in Path(corpus).iterdir() if p.is_dir() or p.suffix == ".jsonl")
     if not found:
         sys.exit(f"{corpus}: no batch folders or .jsonl files")
     return found
@@ -166,40 +191,54 @@ def generated(docs, seed, fmt):
     if not done.exists():
         shutil.rmtree(corpus, ignore_errors=True)
         import make_corpus
+
         started = time.perf_counter()
         make_corpus.write_corpus(corpus, docs + BATCH, seed, fmt, BATCH)
-        print(f"generated {docs + BATCH:,} documents in "
-              f"{time.perf_counter() - started:.1f} s: {corpus}", flush=True)
+        print(
+            f"generated {docs + BATCH:,} documents in "
+            f"{time.perf_counter() - started:.1f} s: {corpus}",
+            flush=True,
+        )
         done.write_text("ok\n")
     return corpus
 
 
 def text_mb(paths):
     """MB of source files (the record files or JSON Lines as stored)."""
-    return sum(f.stat().st_size for p in paths
-               for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()) / 1e6
+    return (
+        sum(
+            f.stat().st_size
+            for p in paths
+            for f in ([p] if p.is_file() else p.rglob("*"))
+            if f.is_file()
+        )
+        / 1e6
+    )
 
 
 def measure(batches, work, args):
     """Run every phase; returns the result record."""
     full, rest = (batches[:-1], batches) if len(batches) > 1 else (batches, None)
-    result = {"date": str(datetime.date.today()), "jobs": args.jobs,
-              "commit_every": args.commit_every or "default",
-              "docs_dir": str(batches[0].parent), "source_mb": round(text_mb(full), 1)}
+    result = {
+        "date": str(datetime.date.today()),
+        "jobs": args.jobs,
+        "commit_every": args.commit_every or "default",
+        "docs_dir": str(batches[0].parent),
+        "source_mb": round(text_mb(full), 1),
+    }
     if not args.no_baseline:
         result["baseline"] = run_phase("baseline", *full, work / "baseline")
-        result["baseline"]["index"], result["baseline"]["segments"] = \
-            index_sizes(work / "baseline")
+        result["baseline"]["index"], result["baseline"]["segments"] = index_sizes(work / "baseline")
     zhen = run_phase("zhen", *full, work / "zhen", args.jobs, args.commit_every)
     if "error" in zhen or "error" in result.get("baseline", {}):
         sys.exit("a full build failed; nothing to compare")
     zhen["index"], zhen["segments"] = index_sizes(work / "zhen")
     result["zhen"] = zhen
     if rest:
-        result["add_batch"] = run_phase("zhen", *rest, work / "zhen", args.jobs,
-                                        args.commit_every)
-    result["unchanged"] = run_phase("zhen", *(rest or full), work / "zhen", args.jobs,
-                                    args.commit_every)
+        result["add_batch"] = run_phase("zhen", *rest, work / "zhen", args.jobs, args.commit_every)
+    result["unchanged"] = run_phase(
+        "zhen", *(rest or full), work / "zhen", args.jobs, args.commit_every
+    )
     if args.queries:
         result["queries"] = run_phase("queries", work / "zhen")
     return result
@@ -208,33 +247,44 @@ def measure(batches, work, args):
 def summary(result):
     """Human-readable lines of a result record."""
     zhen, docs = result["zhen"], result["zhen"]["documents"]
-    lines = [f"date: {result['date']}  data: {result['docs_dir']} ({docs:,} documents, "
-             f"{result['source_mb']:.0f} MB of records)  jobs: {result['jobs']}  "
-             f"commit every: {result.get('commit_every', 'default')}"]
+    lines = [
+        f"date: {result['date']}  data: {result['docs_dir']} ({docs:,} documents, "
+        f"{result['source_mb']:.0f} MB of records)  jobs: {result['jobs']}  "
+        f"commit every: {result.get('commit_every', 'default')}"
+    ]
     rows = [("baseline", result.get("baseline")), ("zhen", zhen)]
     for name, run in (r for r in rows if r[1]):
         size = sum(run["index"].values())
-        parts = "  ".join(f"{k} {v:.0f}" for k, v in sorted(run["index"].items(),
-                                                            key=lambda kv: -kv[1]))
-        lines.append(f"{name:8s} full build {run['seconds']:7.1f} s  "
-                     f"{1000 * run['seconds'] / docs:.2f} ms/doc  peak {run['peak_mb']:.0f} MB  "
-                     f"index {size:.0f} MB in {run['segments']} segments ({parts})")
+        parts = "  ".join(
+            f"{k} {v:.0f}" for k, v in sorted(run["index"].items(), key=lambda kv: -kv[1])
+        )
+        lines.append(
+            f"{name:8s} full build {run['seconds']:7.1f} s  "
+            f"{1000 * run['seconds'] / docs:.2f} ms/doc  peak {run['peak_mb']:.0f} MB  "
+            f"index {size:.0f} MB in {run['segments']} segments ({parts})"
+        )
     if "baseline" in result:
         base = result["baseline"]
         size_ratio = sum(zhen["index"].values()) / sum(base["index"].values())
-        lines.append(f"speed zhen/baseline {base['seconds'] / zhen['seconds']:.2f}x  "
-                     f"size zhen/baseline {size_ratio:.2f}x")
+        lines.append(
+            f"speed zhen/baseline {base['seconds'] / zhen['seconds']:.2f}x  "
+            f"size zhen/baseline {size_ratio:.2f}x"
+        )
     for key, label in (("add_batch", "add last batch"), ("unchanged", "unchanged re-run")):
         run = result.get(key)
         if run and "error" in run:
             lines.append(f"{label}: FAILED: {run['error']}")
         elif run:
-            lines.append(f"{label}: {run['seconds']:.1f} s = "
-                         f"{100 * run['seconds'] / zhen['seconds']:.1f}% of the full build "
-                         f"(added {run['added']:,}, unchanged {run['unchanged']:,})")
+            lines.append(
+                f"{label}: {run['seconds']:.1f} s = "
+                f"{100 * run['seconds'] / zhen['seconds']:.1f}% of the full build "
+                f"(added {run['added']:,}, unchanged {run['unchanged']:,})"
+            )
     if "queries" in result and "error" not in result["queries"]:
-        lines.append(f"keywords p50 {result['queries']['p50_ms']:.1f} ms  "
-                     f"p95 {result['queries']['p95_ms']:.1f} ms")
+        lines.append(
+            f"keywords p50 {result['queries']['p50_ms']:.1f} ms  "
+            f"p95 {result['queries']['p95_ms']:.1f} ms"
+        )
     return "\n".join(lines)
 
 
@@ -246,13 +296,21 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=("txt", "jsonl"), default="txt")
     parser.add_argument("--corpus", type=Path, help="an existing corpus instead")
-    parser.add_argument("--commit-every", type=int, default=0,
-                        help="zhen's documents per commit (default: zhen's setting)")
+    parser.add_argument(
+        "--commit-every",
+        type=int,
+        default=0,
+        help="zhen's documents per commit (default: zhen's setting)",
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the indexes")
+    add_smoke_option(parser)
     args = parser.parse_args()
-    require_shared()
+    if args.smoke:  # the bundled sample: no generation, no ../shared
+        args.corpus = args.corpus or SAMPLE_TWLAW
+    elif not args.corpus:
+        require_shared()
     OUT.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus or generated(args.docs, args.seed, args.format)
     work = OUT / f"work-{os.getpid()}"
@@ -262,6 +320,8 @@ def main():
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(summary(result))
+    if args.smoke:
+        return
     with open(OUT / "results.jsonl", "a", encoding="utf-8") as log:
         log.write(json.dumps(result) + "\n")
 

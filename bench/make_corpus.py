@@ -39,9 +39,9 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 
+from zhen.records import KEYS, format_record
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from zhen.records import KEYS, format_record  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SHAPES = ("article", "law", "abstract")
@@ -64,17 +64,17 @@ class Model:
     distributions (lists sampled uniformly) and the text pools."""
 
     def __init__(self):
-        self.count = {}           # shape -> documents seen
-        self.lengths = {}         # shape -> body lengths (sentences or lines)
-        self.dates = {}           # shape -> sorted dates
-        self.titles = {}          # shape -> [(head, tail)]
-        self.zh_sentences = []    # STARD sentences, (text, ends its line)
-        self.pairs = []           # twlaw (zh line, en line, is an article)
-        self.en_lines = []        # twlaw English lines, article prefix removed
-        self.en_titles = []       # twlaw English titles
-        self.urls = []            # twlaw (input_url, returned_url)
-        self.abstracts = []       # Cranfield (title, [sentences])
-        self.en_ratio = 4.5       # English characters per Chinese character
+        self.count = {}  # shape -> documents seen
+        self.lengths = {}  # shape -> body lengths (sentences or lines)
+        self.dates = {}  # shape -> sorted dates
+        self.titles = {}  # shape -> [(head, tail)]
+        self.zh_sentences = []  # STARD sentences, (text, ends its line)
+        self.pairs = []  # twlaw (zh line, en line, is an article)
+        self.en_lines = []  # twlaw English lines, article prefix removed
+        self.en_titles = []  # twlaw English titles
+        self.urls = []  # twlaw (input_url, returned_url)
+        self.abstracts = []  # Cranfield (title, [sentences])
+        self.en_ratio = 4.5  # English characters per Chinese character
 
 
 def _clean(lines):
@@ -85,7 +85,7 @@ def _clean(lines):
 def _split_title(title, tail_re):
     """(head, tail) of a title, the tail being what ``tail_re`` finds at its end."""
     match = tail_re.search(title)
-    return (title[:match.start()], match.group()) if match and match.start() else (title, "")
+    return (title[: match.start()], match.group()) if match and match.start() else (title, "")
 
 
 def learn_stard(model, path):
@@ -98,7 +98,8 @@ def learn_stard(model, path):
             for text_line in _clean(row.get("resulting_text", "").split("\n")):
                 sentences = [s for s in _ZH_SENTENCE.findall(text_line.strip()) if s.strip()]
                 model.zh_sentences.extend(
-                    (s, n == len(sentences) - 1) for n, s in enumerate(sentences))
+                    (s, n == len(sentences) - 1) for n, s in enumerate(sentences)
+                )
                 count += len(sentences)
             lengths.append(max(1, count))
             titles.append(_split_title(row["title"], _STARD_TAIL))
@@ -112,6 +113,7 @@ def learn_stard(model, path):
 def learn_twlaw(model, root):
     """Line pairs, line counts, titles, dates and URLs of twlaw laws."""
     from zhen.corpus import CorpusReader
+
     lengths, dates, titles, zh_chars, en_chars = [], [], [], 0, 0
     for doc in CorpusReader([root]).documents():
         zh = _clean((doc.resulting_text or "").split("\n"))
@@ -124,7 +126,7 @@ def learn_twlaw(model, root):
         zh_chars, en_chars = zh_chars + sum(map(len, zh)), en_chars + sum(map(len, en))
         model.en_lines.extend(_ARTICLE_EN.sub("", line) for line in en)
         if len(zh) == len(en):  # aligned line by line: a translation pool
-            model.pairs.extend(_pair(z, e) for z, e in zip(zh, en))
+            model.pairs.extend(_pair(z, e) for z, e in zip(zh, en, strict=True))
     model.count["law"] = len(lengths)
     model.lengths["law"], model.titles["law"] = lengths, titles
     model.dates["law"] = sorted(d for d in dates if d and _DATE.match(d))
@@ -147,7 +149,7 @@ def learn_cranfield(model, path):
             body = row.get("translated_content") or ""
             title = row.get("translated_title") or ""
             if body.startswith(title):  # Cranfield repeats the title first
-                body = body[len(title):]
+                body = body[len(title) :]
             sentences = [s.strip() + " ." for s in body.split(" . ") if s.strip(" .")]
             model.abstracts.append((title, sentences or [body]))
     model.count["abstract"] = len(model.abstracts)
@@ -211,9 +213,12 @@ def make_article(rng, model):
     body = "".join(parts).strip()
     number = chinese_number(tail[1:-1].split("条")[0]) if tail else 0
     law = rng.choice(model.en_titles)
-    return {"title": head + tail, "resulting_text": body,
-            "translated_title": f"{law}, Article {number}" if number else law,
-            "translated_content": _english_like(rng, model, len(body))}
+    return {
+        "title": head + tail,
+        "resulting_text": body,
+        "translated_title": f"{law}, Article {number}" if number else law,
+        "translated_content": _english_like(rng, model, len(body)),
+    }
 
 
 def make_law(rng, model):
@@ -224,19 +229,22 @@ def make_law(rng, model):
     wanted, zh, en, article = rng.choice(model.lengths["law"]), [], [], 0
     while len(zh) < wanted:
         start = rng.randrange(len(model.pairs))
-        for z, e, is_article in model.pairs[start:start + min(RUN_LINES, wanted - len(zh))]:
+        for z, e, is_article in model.pairs[start : start + min(RUN_LINES, wanted - len(zh))]:
             if is_article:
                 article += 1
                 z, e = f"第 {article} 條 {z}", f"Article {article} {e}"
             zh.append(z)
             en.append(e)
     input_url, returned_url = rng.choice(model.urls)
-    code = str(rng.randrange(10 ** 7)).zfill(7)
-    return {"title": (head + tail) or head, "resulting_text": "\n".join(zh),
-            "input_url": _LAST_NUMBER.sub(code, input_url or "") or None,
-            "returned_url": _LAST_NUMBER.sub(code, returned_url or "") or None,
-            "translated_title": model.en_titles[title_index],
-            "translated_content": "\n".join(en)}
+    code = str(rng.randrange(10**7)).zfill(7)
+    return {
+        "title": (head + tail) or head,
+        "resulting_text": "\n".join(zh),
+        "input_url": _LAST_NUMBER.sub(code, input_url or "") or None,
+        "returned_url": _LAST_NUMBER.sub(code, returned_url or "") or None,
+        "translated_title": model.en_titles[title_index],
+        "translated_content": "\n".join(en),
+    }
 
 
 def make_abstract(rng, model):
@@ -245,8 +253,7 @@ def make_abstract(rng, model):
     count, sentences = rng.choice(model.lengths["abstract"]), []
     for _ in range(count):
         sentences.append(rng.choice(rng.choice(model.abstracts)[1]))
-    return {"translated_title": title,
-            "translated_content": " ".join([title, *sentences])}
+    return {"translated_title": title, "translated_content": " ".join([title, *sentences])}
 
 
 MAKERS = {"article": make_article, "law": make_law, "abstract": make_abstract}
@@ -292,7 +299,7 @@ def _write_bytes(path, data):
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(handle, view):]
+            view = view[os.write(handle, view) :]
     finally:
         os.close(handle)
 
@@ -323,8 +330,7 @@ def _write_jsonl(out, records):
     return written
 
 
-def write_corpus(out, docs, seed=0, fmt="txt", batch_size=1000, mix=None,
-                 shared=SHARED):
+def write_corpus(out, docs, seed=0, fmt="txt", batch_size=1000, mix=None, shared=SHARED):
     """Write the corpus under ``out``; returns (documents, bytes written)."""
     out, model = Path(out), learn(Path(shared))
     out.mkdir(parents=True, exist_ok=True)
@@ -335,10 +341,11 @@ def write_corpus(out, docs, seed=0, fmt="txt", batch_size=1000, mix=None,
 
 def main(argv=None):
     """The command line: learn, generate, report the rate."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="example: python bench/make_corpus.py "
-                                     "bench/out/gen-100k --docs 100000")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: python bench/make_corpus.py bench/out/gen-100k --docs 100000",
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--docs", type=int, required=True)
     parser.add_argument("--seed", type=int, default=0)
@@ -352,12 +359,15 @@ def main(argv=None):
     started = time.perf_counter()
     learn(args.shared)
     learned = time.perf_counter() - started
-    docs, size = write_corpus(args.out, args.docs, args.seed, args.format,
-                              args.batch_size, args.mix, args.shared)
+    docs, size = write_corpus(
+        args.out, args.docs, args.seed, args.format, args.batch_size, args.mix, args.shared
+    )
     total = time.perf_counter() - started
-    print(f"{docs:,} documents, {size / 1e6:.1f} MB in {args.out} "
-          f"({args.format}); learned in {learned:.1f} s, total {total:.1f} s "
-          f"({docs / max(total - learned, 1e-9):,.0f} documents/s)")
+    print(
+        f"{docs:,} documents, {size / 1e6:.1f} MB in {args.out} "
+        f"({args.format}); learned in {learned:.1f} s, total {total:.1f} s "
+        f"({docs / max(total - learned, 1e-9):,.0f} documents/s)"
+    )
 
 
 if __name__ == "__main__":

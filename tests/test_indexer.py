@@ -291,3 +291,16 @@ def test_searcher_open_across_a_rebuild_keeps_answering(tmp_path):
     update_index([corpus], index=index, jobs=1, rebuild=True)
     assert searcher.search("国").total == before
     searcher.close()
+
+
+def test_rerun_over_several_segments_of_json_lines(tmp_path):
+    """Records from JSON Lines have no file stamp: an index of several
+    segments without that column must still be read back for a rerun."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text(
+        "".join(f'{{"id": "d{n}", "title": "标题{n}"}}\n' for n in range(30)), encoding="utf-8"
+    )
+    index = tmp_path / "ix"
+    update_index([path], index=index, jobs=1, commit_every=10)
+    again = update_index([path], index=index, jobs=1)
+    assert (again.unchanged, again.added, again.documents) == (30, 0, 30)

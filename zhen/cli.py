@@ -6,6 +6,7 @@ query and usage errors exit 2, a missing or unusable index exits 1.
 """
 
 import json
+import os
 import sys
 import time
 from contextlib import closing, contextmanager
@@ -454,4 +455,17 @@ def _plural(n, word):
 
 
 def main():
-    cli(prog_name="zhen")
+    """The ``zhen`` command. An error zhen did not foresee (a bug) is one
+    clear line and exit 1, not a traceback; ZHEN_DEBUG=1 shows the traceback."""
+    try:
+        cli(prog_name="zhen")
+    except Exception as exc:  # every foreseen error was handled by click
+        if os.environ.get("ZHEN_DEBUG"):
+            raise
+        click.echo(
+            f"Error: internal error: {type(exc).__name__}: {exc}\n"
+            "Hint: this is a bug in zhen; please report it with the command you ran "
+            "(ZHEN_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(1)

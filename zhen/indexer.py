@@ -301,14 +301,19 @@ class Known(NamedTuple):
 
 def known_documents(ix):
     """id -> :class:`Known` of every live document, read from the column
-    store so no stored record is loaded."""
+    store so no stored record is loaded. Segment by segment: a column that
+    no document of a segment has (``stamp``, for records read from JSON
+    Lines) is simply absent there."""
+    known = {}
     with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return {}
-        ids, *facts = [
-            reader.column_reader(name) for name in ("id", "hash", "path", "batch", "stamp")
-        ]
-        return {
-            column_text(ids[n]): Known(*(column_text(c[n]) for c in facts))
-            for n in reader.all_doc_ids()
-        }
+        for leaf, _ in reader.leaf_readers():
+            columns = [
+                leaf.column_reader(name) if leaf.has_column(name) else None
+                for name in ("id", "hash", "path", "batch", "stamp")
+            ]
+            ids, *facts = columns
+            for n in leaf.all_doc_ids():
+                known[column_text(ids[n])] = Known(
+                    *(column_text(c[n]) if c is not None else None for c in facts)
+                )
+    return known
