@@ -119,29 +119,25 @@ def test_long_question_ranks_instead_of_returning_nothing(small_index):
     assert result.hits[0].id == "005_traditional"
 
 
-def test_highlight_html_is_escaped(tmp_path):
-    from zhen.indexer import update_index
-
-    from .helpers import write_record
-
-    write_record(
-        tmp_path / "c", "x", title="<b>商务</b> & 部", translated_content="a <script> tariff"
+def test_highlight_html_is_escaped(make_index):
+    index = make_index(
+        {"b": {"x": dict(title="<b>商务</b> & 部", translated_content="a <script> tariff")}}
     )
-    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
-    hit = search("商务 tariff", index=tmp_path / "ix").hits[0]
+    hit = search("商务 tariff", index=index).hits[0]
     assert html(hit, "title") == "&lt;b&gt;<mark>商务</mark>&lt;/b&gt; &amp; 部"
     assert html(hit, "body_en") == "a &lt;script&gt; <mark>tariff</mark>"
 
 
-def test_title_fields_are_weighted_above_bodies(tmp_path):
-    from zhen.indexer import update_index
-
-    from .helpers import write_record
-
-    write_record(tmp_path / "c", "body", title="其他", resulting_text="关于海关的规定。")
-    write_record(tmp_path / "c", "title", title="海关规定", resulting_text="其他内容。")
-    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
-    assert ids(tmp_path / "ix", "海关") == ["title", "body"]
+def test_title_fields_are_weighted_above_bodies(make_index):
+    index = make_index(
+        {
+            "b": {
+                "body": dict(title="其他", resulting_text="关于海关的规定。"),
+                "title": dict(title="海关规定", resulting_text="其他内容。"),
+            }
+        }
+    )
+    assert ids(index, "海关") == ["title", "body"]
 
 
 def test_bad_query_raises_query_error(small_index):
