@@ -99,6 +99,17 @@ def test_userdict_words_are_used(tmp_path):
     assert "语言处理技术" not in [w for w, _, _ in han_words("自然语言处理技术")]
 
 
+@pytest.mark.parametrize("text", ["e\u0301\u0301\u1161", "中\u1161", "ｶ\uff9e\u0301x", "ｶﾞİ", "İｶﾞ"])
+def test_every_character_maps_to_the_characters_it_came_from(text):
+    norm = normalize(text)
+    for n in range(len(norm.text)):
+        start, end = norm.span(n, n + 1)
+        assert (
+            normalize(text[start:end]).text.startswith(norm.text[n])
+            or norm.text[n] in normalize(text[start:end]).text
+        )
+
+
 def test_combining_marks_normalise_like_precomposed_text():
     assert normalize("cafe\u0301").text == normalize("café").text == "café"
     norm = normalize("中華\u0301民國 cafe\u0301")

@@ -29,7 +29,7 @@ _COMPOSING = re.compile(
     "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
     "\u064b-\u065f\u0900-\u0903\u093a-\u094f\u1100-\u11ff"
     "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f"
-    "\u3099\u309a\ufe20-\ufe2f]"
+    "\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f]"
 )
 
 
@@ -85,16 +85,28 @@ def normalize(text):
             return _to_simplified(folded, offsets)
     chars, offsets = [], []
     for start, cluster in _clusters(text.translate(_WIDTH_TABLE)):
-        pieces = [_fold(char) for char in cluster]
-        piece = _fold(cluster) if len(cluster) > 1 else pieces[0]
-        if piece == "".join(pieces):  # nothing composed: one by one
-            for index, part in enumerate(pieces, start):
-                offsets.extend([index] * len(part))
-        else:
-            offsets.extend([start] * len(piece))
+        piece, where = _fold_cluster(cluster, start)
         chars.append(piece)
+        offsets.extend(where)
     offsets.append(len(text))
     return _to_simplified("".join(chars), offsets)
+
+
+def _fold_cluster(cluster, start):
+    """(folded cluster, the original offset of each folded character).
+
+    The cluster is cut after its shortest head that folds on its own, i.e.
+    where folding the head and the rest apart gives what folding the whole
+    does; the head's characters map to its start, the rest is cut again. So
+    ``e`` + U+0301 (which compose) map together, and a mark that composes
+    with nothing keeps an offset of its own."""
+    whole = _fold(cluster)
+    for cut in range(1, len(cluster)):
+        head = _fold(cluster[:cut])
+        if whole.startswith(head) and head + _fold(cluster[cut:]) == whole:
+            rest, where = _fold_cluster(cluster[cut:], start + cut)
+            return head + rest, [start] * len(head) + where
+    return whole, [start] * len(whole)
 
 
 def _clusters(text):
