@@ -73,8 +73,9 @@ def test_index_exits_1_when_a_record_failed(runner, tmp_path):
 # -- a real `zhen index` process, killed or interrupted ------------------
 
 
-def _zhen_index(index, corpus, **popen):
-    args = [
+def _index_command(index, corpus, *options):
+    """``zhen index`` with two workers, as users run it."""
+    return [
         sys.executable,
         "-m",
         "zhen",
@@ -83,10 +84,13 @@ def _zhen_index(index, corpus, **popen):
         str(index),
         "--jobs",
         "2",
-        "--commit-every",
-        "50",
+        *options,
         str(corpus),
     ]
+
+
+def _zhen_index(index, corpus, **popen):
+    args = _index_command(index, corpus, "--commit-every", "50")
     return args, subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
     )
@@ -142,17 +146,7 @@ def test_kill_9_of_the_parent_takes_its_workers_and_the_lock(tmp_path):
             tmp_path / "c" / "b", f"{n:04d}_doc", title=f"文件{n}号", resulting_text="条例。"
         )
     index = tmp_path / "ix"
-    args = [
-        sys.executable,
-        "-m",
-        "zhen",
-        "index",
-        "--index",
-        str(index),
-        "--jobs",
-        "2",
-        str(tmp_path / "c"),
-    ]
+    args = _index_command(index, tmp_path / "c")
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     assert _wait_for(lambda: len(_children(proc.pid)) >= 2 or proc.poll() is not None)
     time.sleep(0.3)

@@ -38,9 +38,3 @@ class ResultCache:
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-
-
-def index_version(searcher):
-    """What identifies the index a searcher now reads (after following any
-    update): its ``version()``, on either engine."""
-    return searcher.version()

@@ -15,7 +15,6 @@ from ..errors import (
     ZhenError,
 )
 from . import get_searcher
-from .cache import index_version
 
 MAX_PAGE = 1_000_000_000  # deeper pages are refused, not searched
 
@@ -78,7 +77,8 @@ def search(query, page, limit, sort):
     cache = current_app.extensions["zhen_cache"]
     searcher = get_searcher(current_app)
     try:
-        key = (index_version(searcher), query, page, limit, sort) if cache.size else None
+        # the searcher's version follows index updates: a new one is a new key
+        key = (searcher.version(), query, page, limit, sort) if cache.size else None
         result = cache.get(key) if key else None
         if result is None:
             result = searcher.search(query, page=page, limit=limit, sort=sort)

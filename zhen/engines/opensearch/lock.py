@@ -137,18 +137,23 @@ class ClusterLock:
         from opensearchpy.exceptions import ConflictError
 
         try:
-            done = self.client.index(
-                index=LOCKS_INDEX,
-                id=self.alias,
-                body=self._body(),
-                if_seq_no=seq_no,
-                if_primary_term=term,
-                refresh=True,
-            )
+            self._rewrite(seq_no, term, refresh=True)
         except ConflictError:
             return False
-        self.version = (done["_seq_no"], done["_primary_term"])
         return True
+
+    def _rewrite(self, seq_no, term, **options):
+        """Write this writer's lock over the version ``(seq_no, term)``
+        (a ConflictError if the lock changed since) and keep the new version."""
+        done = self.client.index(
+            index=LOCKS_INDEX,
+            id=self.alias,
+            body=self._body(),
+            if_seq_no=seq_no,
+            if_primary_term=term,
+            **options,
+        )
+        self.version = (done["_seq_no"], done["_primary_term"])
 
     def _heartbeat(self):
         """Rewrite the lock every ttl/4 s until released or taken over."""
@@ -163,22 +168,14 @@ class ClusterLock:
         from opensearchpy.exceptions import ConflictError, TransportError
         from opensearchpy.exceptions import ConnectionError as Unreachable
 
-        seq_no, term = self.version
         try:
-            done = self.client.index(
-                index=LOCKS_INDEX,
-                id=self.alias,
-                body=self._body(),
-                if_seq_no=seq_no,
-                if_primary_term=term,
-            )
+            self._rewrite(*self.version)
         except ConflictError:
             holder = self._holder()
             self.lost = holder[0].get("owner", "another writer") if holder else "another writer"
             return False
         except (Unreachable, TransportError):
-            return True
-        self.version = (done["_seq_no"], done["_primary_term"])
+            pass  # not a loss: the next beat tries again
         return True
 
 

@@ -199,35 +199,12 @@ def _ndjson(obj):
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def known_hashes(client, index, page=5000):
-    """id -> content hash of every document in ``index``, paged with
-    ``search_after`` on the id (no server-side context to keep, and the
-    same request on both engines; one writer at a time keeps it stable)."""
-    known, after = {}, None
-    while True:
-        body = {
-            "size": page,
-            "_source": False,
-            "docvalue_fields": ["hash"],
-            "sort": [{"id": "asc"}],
-            "track_total_hits": False,
-            "query": {"match_all": {}},
-        }
-        if after is not None:
-            body["search_after"] = after
-        hits = client.search(index=index, body=body)["hits"]["hits"]
-        for hit in hits:
-            known[hit["_id"]] = hit.get("fields", {}).get("hash", [None])[0]
-        if len(hits) < page:
-            return known
-        after = hits[-1]["sort"]
-
-
-def known_documents(client, index, page=5000):
-    """id -> (hash, path, batch, stamp) of every document in ``index``,
-    read from doc values (no ``_source``), paged as :func:`known_hashes`."""
-    names = ("hash", "path", "batch", "stamp")
-    known, after = {}, None
+def _doc_values(client, index, names, page):
+    """(id, (value of each of ``names``)) of every document in ``index``,
+    read from doc values (no ``_source``) and paged with ``search_after`` on
+    the id: no server-side context to keep, the same request on both
+    engines, and one writer at a time keeps the order stable."""
+    after = None
     while True:
         body = {
             "size": page,
@@ -242,7 +219,17 @@ def known_documents(client, index, page=5000):
         hits = client.search(index=index, body=body)["hits"]["hits"]
         for hit in hits:
             values = hit.get("fields", {})
-            known[hit["_id"]] = tuple(values.get(n, [None])[0] for n in names)
+            yield hit["_id"], tuple(values.get(n, [None])[0] for n in names)
         if len(hits) < page:
-            return known
+            return
         after = hits[-1]["sort"]
+
+
+def known_hashes(client, index, page=5000):
+    """id -> content hash of every document in ``index``."""
+    return {doc_id: values[0] for doc_id, values in _doc_values(client, index, ["hash"], page)}
+
+
+def known_documents(client, index, page=5000):
+    """id -> (hash, path, batch, stamp) of every document in ``index``."""
+    return dict(_doc_values(client, index, ("hash", "path", "batch", "stamp"), page))
