@@ -1,11 +1,13 @@
 """zhen's Whoosh codec and formats write exactly what Whoosh's own would."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import formats
 from whoosh.codec.whoosh3 import W3PerDocReader
 
 from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
-from zhen.codec import LengthTableReader, TermFrequency, TermPositions
+from zhen.codec import CompactPositions, LengthTableReader, TermFrequency, TermPositions
 from zhen.indexer import update_index
 from zhen.schema import TEXT_FIELDS, recall_field
 from zhen.store import IndexStore
@@ -27,6 +29,31 @@ def test_formats_give_whooshs_postings(analyzer, fast, whoosh):
         got = sorted(fast().word_values(text, analyzer, mode="index"))
         expected = sorted(whoosh().word_values(text, analyzer, mode="index"))
         assert got == expected, text
+
+
+@pytest.mark.parametrize("analyzer", [GramAnalyzer(), EnglishAnalyzer()])
+def test_compact_positions_mean_what_whooshs_mean(analyzer):
+    """Same terms, frequencies and weights; each value decodes to the
+    positions, frequency and weight Whoosh's own value decodes to."""
+    compact, whoosh = CompactPositions(), formats.Positions()
+    for text in TEXTS:
+        got = sorted(compact.word_values(text, analyzer, mode="index"))
+        expected = sorted(whoosh.word_values(text, analyzer, mode="index"))
+        assert [g[:3] for g in got] == [e[:3] for e in expected], text
+        for (_, _, _, value), (_, _, _, theirs) in zip(got, expected):
+            assert compact.decode_positions(value) == whoosh.decode_positions(theirs)
+            assert compact.decode_frequency(value) == whoosh.decode_frequency(theirs)
+            assert compact.decode_weight(value) == whoosh.decode_weight(theirs)
+            assert len(value) < len(theirs)
+
+
+@given(st.lists(st.integers(0, 2**40), min_size=1, unique=True).map(sorted))
+def test_compact_positions_round_trip(positions):
+    fmt = CompactPositions()
+    value = fmt.encode(positions)
+    assert fmt.decode_positions(value) == positions
+    assert fmt.decode_frequency(value) == len(positions)
+    assert fmt.decode_position_boosts(value) == [(p, 1) for p in positions]
 
 
 def test_length_table_gives_whooshs_field_lengths(small_index):

@@ -102,10 +102,11 @@ def test_jsonl_lines_are_pruned_only_from_a_file_read_whole(tmp_path):
 
 
 def paths_in(index):
+    from zhen.indexer import known_documents
     from zhen.store import IndexStore
 
-    with IndexStore(index).open().searcher() as searcher:
-        return {f["id"]: f["path"] for f in searcher.all_stored_fields()}
+    known = known_documents(IndexStore(index).open())
+    return {doc_id: facts.path for doc_id, facts in known.items()}
 
 
 @pytest.mark.parametrize("seed", range(3))

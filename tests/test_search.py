@@ -266,3 +266,18 @@ def test_questions_rank_without_english_stop_words_but_phrases_keep_them():
     assert {"tariff", "duti", "import"} <= words and not words & {"the", "of", "is"}
     phrase = Compiler().compile(parse('"Ministry of Commerce"'))
     assert "of" in {text for _, text in phrase.all_terms()}
+
+
+def test_not_excludes_the_first_candidate_too(make_index):
+    """Whoosh's AndNot returned the first candidate even when excluded, if
+    the excluded clause matched an earlier document (zhen.whoosh_internals)."""
+    docs = {
+        "b": {
+            "d0": dict(title="法", resulting_text="法律。"),
+            "d1": dict(title="行政", resulting_text="行政法规。"),
+            "d2": dict(title="行政", resulting_text="行政机关。"),
+        }
+    }
+    index = make_index(docs)
+    for query in ("行政 -法", "行政 -法规", "行政 NOT 法规"):
+        assert [h.id for h in search(query, index=index).hits] == ["d2"], query

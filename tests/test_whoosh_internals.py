@@ -38,11 +38,15 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
         scratch,  # writer makes files
         whoosh3.W3Segment(ZhenCodec(), "MAIN"),
     )
+    writer_of_documents = ZhenCodec().per_document_writer(
+        scratch, whoosh3.W3Segment(ZhenCodec(), "DOCS")
+    )
     with ix.reader() as segment_reader:
         matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
         found = {
             "W3FieldWriter": writer,
             "W3PerDocReader": reader,
+            "W3PerDocWriter": writer_of_documents,
             "fixed-width column reader": column,
             "SegmentReader": segment_reader,
             "W3LeafMatcher": matcher,

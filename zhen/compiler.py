@@ -31,7 +31,7 @@ from .normalize import normalize, normalize_query
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
 from .rank import MATCHING, views
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
-from .whoosh_internals import UnionOr
+from .whoosh_internals import AndNot, UnionOr
 
 COORDINATION_BONUS = 1000.0
 # Ranking weight per logical text field (settings weight_title, weight_summary,
@@ -64,7 +64,7 @@ class Compiler:
         if question.filters:
             query = wq.And([query, *question.filters])
         if question.negatives:
-            query = wq.AndNot(query, UnionOr(list(question.negatives)))
+            query = AndNot(query, UnionOr(list(question.negatives)))
         return query
 
     def compile(self, node, loose=False):
@@ -83,7 +83,7 @@ class Compiler:
         if isinstance(node, Filter):
             return self.filter(node)
         if isinstance(node, Not):
-            return wq.AndNot(wq.Every(), self.compile(node.child))
+            return AndNot(wq.Every(), self.compile(node.child))
         if isinstance(node, Or):
             return UnionOr([self.compile(c, loose) for c in node.children])
         return self._join(node.children, loose)
@@ -114,7 +114,7 @@ class Compiler:
             positives = [self.compile(c, loose) for c in words]
         required = positives + filters or [wq.Every()]
         query = required[0] if len(required) == 1 else wq.And(required)
-        return wq.AndNot(query, UnionOr(negatives)) if negatives else query
+        return AndNot(query, UnionOr(negatives)) if negatives else query
 
     def term(self, text, scope, loose=False):
         runs = _query_runs(text)
@@ -327,12 +327,15 @@ def _coordinated(query):
 
 def _phrase_or_term(field, words, boost):
     """A phrase of recall terms; one Han character is a prefix, since it is
-    indexed as the first half of bigrams (and alone only at a run's end)."""
+    indexed as the first half of bigrams (and alone only at a run's end).
+    The prefix scores ``boost`` for every match: Whoosh would score it by
+    BM25 in a segment where it expands to a single term, so the order would
+    change with how the index happens to be segmented."""
     if len(words) > 1:
         return wq.Phrase(field, words, boost=boost)
     word = words[0]
     if len(word) == 1 and HAN_RUN.match(word):
-        return wq.Prefix(field, word, boost=boost)
+        return wq.ConstantScoreQuery(wq.Prefix(field, word), score=boost)
     return wq.Term(field, word, boost=boost)
 
 

@@ -26,20 +26,29 @@ from .analysis import segmenter
 from .codec import ZhenCodec
 from .corpus import CorpusReader
 from .errors import IndexInterruptedError
+from .merging import tiered_merge
 from .prune import prunable
 from .records import MAX_FIELD_CHARS, Problem
-from .schema import analysed_fields, column_text, document_fields
+from .schema import analysed_fields, column_text, document_fields, text_values
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
 from .whoosh_internals import ResilientMpWriter
 from .workers import guarded, stop_workers
 
-# A chunk of 2,000 long documents gives each of two workers about 1.5 million
-# postings; sorted in memory they need no spill to disk (pickled runs, then a
-# merge: a fifth of the build time on twlaw with 128 MB).
+# Whoosh's posting buffer per worker: a chunk's postings sorted in memory need
+# no spill to disk (pickled runs merged back: a fifth of the build time on
+# twlaw with 128 MB, +44 % worker CPU on the generated corpus).
 LIMIT_MB = 384
-# Documents per committed chunk (setting commit_every): a crash loses at most
-# one chunk; 2,000 made half the segments of 1,000 on twlaw, for the same time.
-COMMIT_EVERY = 2000
+# A chunk is committed when it holds this many documents (setting
+# commit_every; a crash loses at most one chunk) or when its postings would
+# overflow the workers' buffers, whichever comes first. Every commit makes a
+# segment per worker; short documents (STARD) need large chunks, or the
+# index is made of many small segments that must then be merged.
+COMMIT_EVERY = 20_000
+# The postings a document brings grow with its distinct terms, and those with
+# its length to the power 0.6 (Heaps' law): the chunk's budget per worker in
+# those units. 1,000 twlaw laws per worker (457,000) sort in memory; 10,000
+# generated documents per worker (~1,000,000) spill (bench/RESULTS.md).
+CHUNK_WEIGHT_PER_JOB = 500_000
 # Documents handed to a worker process at a time.
 BATCH_DOCS = 10
 
@@ -140,6 +149,8 @@ class _Run:
         self.progress = progress or (lambda: None)
         self.writer = None
         self.pending = {}  # id -> (Document, "added" or "updated") since the last commit
+        self.pending_weight = 0.0
+        self.weight_limit = CHUNK_WEIGHT_PER_JOB * self.jobs
         self.committed = 0
         self.report = IndexReport()
 
@@ -180,7 +191,8 @@ class _Run:
             return
         setattr(self.report, how, getattr(self.report, how) + 1)
         self.pending[doc.id] = (doc, how)
-        if len(self.pending) >= self.commit_every:
+        self.pending_weight += chunk_weight(doc)
+        if len(self.pending) >= self.commit_every or self.pending_weight >= self.weight_limit:
             self._commit()
 
     def _recover_chunk(self, doc, how):
@@ -189,7 +201,7 @@ class _Run:
         document at a time, so only the failing record is lost."""
         entries = [*self.pending.values(), (doc, how)]
         self.cancel()
-        self.pending = {}
+        self.pending, self.pending_weight = {}, 0.0
         setattr(self.report, how, getattr(self.report, how) + 1)
         self._index_one_by_one(entries)
 
@@ -217,8 +229,8 @@ class _Run:
         if self.writer is None:
             return
         pending, before = self.pending, self.ix.doc_count()
-        self.writer.commit()
-        self.writer, self.pending = None, {}
+        self.writer.commit(mergetype=tiered_merge)
+        self.writer, self.pending, self.pending_weight = None, {}, 0.0
         lost = self._lost(pending, before)
         self.committed += len(pending) - len(lost)
         if lost:
@@ -256,7 +268,7 @@ class _Run:
                 continue
             writer.update_document(**fields)
             self.committed += 1
-        writer.commit()
+        writer.commit(mergetype=tiered_merge)
 
     def cancel(self):
         """Drop the uncommitted chunk (Ctrl-C); committed work stays."""
@@ -265,6 +277,12 @@ class _Run:
             with contextlib.suppress(Exception):
                 self.writer.cancel()
             self.writer = None
+
+
+def chunk_weight(doc):
+    """A document's share of a chunk's posting buffer (see
+    :data:`CHUNK_WEIGHT_PER_JOB`)."""
+    return sum(len(text) ** 0.6 for _, text in text_values(doc))
 
 
 def visit_documents(reader, known, handle, report, progress):

@@ -8,17 +8,17 @@ fields are indexed once, through :class:`~zhen.analysis.EnglishAnalyzer`
 (stems with positions), which serves ranking, recall and phrases alike.
 """
 
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
-from .codec import TermFrequency, TermPositions
+from .codec import CompactPositions, TermFrequency
 
 # Kept with each index; an index with other versions is refused with a hint
 # to rebuild. Bump FORMAT_VERSION when the schema's fields change, and
 # ANALYSIS_VERSION whenever the same text would give other terms, positions or
 # fields: normalisation, run splitting, segmenting, stemming, the stop-word
 # rule, a field's analyzer or format (CONTRIBUTING.md).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 ANALYSIS_VERSION = "zhen-analysis-2"
 
 # logical field -> record key
@@ -39,7 +39,7 @@ def column_text(value):
     for an empty one."""
     if value in (None, b"", ""):
         return None
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else str(value)
 
 
 def recall_field(name):
@@ -53,23 +53,25 @@ def build_schema(userdict=None):
     words, grams = WordAnalyzer(userdict), GramAnalyzer(userdict)
     english = EnglishAnalyzer(userdict)
     fields = {
+        # what the indexer compares: columns only (no term per document)
+        "hash": COLUMN(),
+        "path": COLUMN(),
+        "stamp": COLUMN(),
+        # searched, faceted, shown: search reads id, batch, date and record
         "id": ID(stored=True, unique=True, sortable=True),
-        "hash": ID(stored=True, sortable=True),
-        "path": ID(stored=True, sortable=True),
         "batch": ID(stored=True, sortable=True),
         "batch_tags": KEYWORD(scorable=False),
-        "site": ID(stored=True, sortable=True),
+        "site": ID(sortable=True),
         "site_tags": KEYWORD(scorable=False),
-        "year": ID(stored=True, sortable=True),
-        "stamp": ID(sortable=True),
+        "year": ID(sortable=True),
         "date": DATETIME(stored=True, sortable=True),
         "record": STORED(),
     }
     for name in CHINESE_FIELDS:
         fields[name] = _text(words, TermFrequency)
-        fields[recall_field(name)] = _text(grams, TermPositions)
+        fields[recall_field(name)] = _text(grams, CompactPositions)
     for name in ENGLISH_FIELDS:
-        fields[name] = _text(english, TermPositions)
+        fields[name] = _text(english, CompactPositions)
     return Schema(**fields)
 
 
@@ -98,25 +100,31 @@ def document_fields(doc):
     """The field values Whoosh indexes for ``doc``."""
     values = {
         "id": doc.id,
-        "hash": doc.content_hash,
-        "path": doc.path,
+        "hash": doc.content_hash.encode(),
+        "path": doc.path.encode("utf-8", "surrogateescape"),
         "batch": doc.batch,
         "batch_tags": batch_tags(doc.batch),
         "record": _record(doc),
     }
     if doc.stamp:
-        values["stamp"] = doc.stamp
+        values["stamp"] = doc.stamp.encode()
     if doc.site:
         values["site"] = doc.site
         values["site_tags"] = site_tags(doc.site)
     if doc.date_value:
         values["date"] = doc.date_value
         values["year"] = str(doc.date_value.year)
+    for name, text in text_values(doc):
+        values[name] = values[recall_field(name)] = text
+    return values
+
+
+def text_values(doc):
+    """(logical field, text) of each text field ``doc`` has."""
     for name, key in TEXT_FIELDS.items():
         text = doc.body_text if key == "resulting_text" else getattr(doc, key)
         if text:
-            values[name] = values[recall_field(name)] = text
-    return values
+            yield name, text
 
 
 def analysed_fields(schema, doc):

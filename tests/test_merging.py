@@ -1,0 +1,176 @@
+"""The merge policy: bounded segments, the same answers, no loss when killed."""
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from zhen.indexer import update_index
+from zhen.merging import SEGMENTS_PER_TIER, segments_to_merge, tier
+from zhen.query import parse
+from zhen.search import Searcher
+from zhen.store import IndexStore
+from zhen.whoosh_internals import segment_count
+
+from .helpers import SAMPLE
+
+QUERIES = ["條例", "法", "委員會", '"中華民國"', "tax", "court OR 法院", "date:2000..2010"]
+QUERIES += ["行政 -法", "法 NOT 條例"]
+
+
+def answers(searcher):
+    """Total, facets and every hit's score of each query (ties in any order:
+    documents of equal score come in index order, which merging changes)."""
+    found = {}
+    for q in QUERIES:
+        result = searcher.search(q, limit=10)
+        ranked = sorted((-h.score, h.id) for h in searcher.search(q, limit=1000).hits)
+        found[q] = (result.total, ranked, result.facets)
+    return found
+
+
+def sample_files():
+    return sorted(SAMPLE.rglob("*.txt"))
+
+
+def add_in_batches(files, corpus, index, size):
+    """Copy ``files`` into ``corpus`` ``size`` at a time, updating the
+    index after each batch; yields the segment count after each run."""
+    for start in range(0, len(files), size):
+        batch = corpus / f"batch-{start // size:03d}"
+        batch.mkdir(parents=True)
+        for f in files[start : start + size]:
+            shutil.copy(f, batch / f.name)
+        update_index([corpus], index=index, jobs=1)
+        yield segment_count(IndexStore(index).open())
+
+
+def test_tiers_are_digit_counts():
+    assert [tier(n) for n in (0, 1, 9, 10, 99, 100, 12345)] == [1, 1, 1, 2, 2, 3, 5]
+
+
+@pytest.mark.slow
+def test_many_small_updates_keep_segments_bounded_and_answers_equal(tmp_path):
+    files = sample_files()
+    counts = list(add_in_batches(files, tmp_path / "c", tmp_path / "ix", size=5))
+    assert len(counts) == -(-len(files) // 5) >= 50
+    # without merging there would be one segment per run
+    assert max(counts) < SEGMENTS_PER_TIER * 3
+    assert counts[-1] < len(counts) / 3
+    fresh = tmp_path / "fresh"
+    update_index([tmp_path / "c"], index=fresh, jobs=1)
+    with closing(Searcher(tmp_path / "ix")) as merged, closing(Searcher(fresh)) as built:
+        assert answers(merged) == answers(built)
+
+
+def test_open_searcher_keeps_answering_through_a_merge(tmp_path):
+    """A Whoosh searcher opened before a merge deleted the merged segments'
+    files reads them to the end (as a server does until it reopens)."""
+    files = sample_files()
+    corpus, index = tmp_path / "c", tmp_path / "ix"
+    runs = add_in_batches(files[:110], corpus, index, size=10)
+    for _ in range(SEGMENTS_PER_TIER):
+        next(runs)
+    with closing(Searcher(index)) as zhen_searcher:
+        old = zhen_searcher.whoosh_searcher()
+        compiled = [zhen_searcher.compiler.compile(parse(q)) for q in QUERIES]
+
+        def seen():
+            found = [old.search(q, limit=None) for q in compiled]
+            return [sorted((h.score, old.stored_fields(h.docnum)["id"]) for h in r) for r in found]
+
+        before = seen()
+        assert next(runs) == 1  # ten segments of a tier and a new one: merged
+        assert not any(segment_files(index, old))  # their files are gone
+        assert seen() == before
+
+
+def segment_files(index, searcher):
+    """Files of the segments ``searcher`` reads that are still on disk."""
+    gen = IndexStore(index).current()
+    ids = [leaf.reader().segment().segment_id() for leaf, _ in searcher.leaf_searchers()]
+    return [f for f in gen.iterdir() if any(i in f.name for i in ids)]
+
+
+def test_mostly_replaced_segment_is_rewritten(tmp_path):
+    files = sample_files()[:40]
+    corpus, index = tmp_path / "c", tmp_path / "ix"
+    list(add_in_batches(files, corpus, index, size=40))
+    for f in sorted((corpus / "batch-000").glob("*.txt"))[:25]:  # replace 25 of 40
+        f.write_text(f.read_text(encoding="utf-8").replace("。", "．", 1), encoding="utf-8")
+    update_index([corpus], index=index, jobs=1)
+    ix = IndexStore(index).open()
+    assert segment_count(ix) == 1 and ix.doc_count_all() == ix.doc_count() == 40
+
+
+KILLED_MERGE = """
+import sys, time
+from pathlib import Path
+from zhen import indexer, merging
+
+def pausing(writer, segments):
+    kept = merging.tiered_merge(writer, segments)
+    Path(sys.argv[3]).write_text("merging")
+    time.sleep(120)
+    return kept
+
+indexer.tiered_merge = pausing
+indexer.update_index([sys.argv[1]], index=sys.argv[2], jobs=1)
+"""
+
+
+def test_killed_merge_loses_nothing(tmp_path):
+    files = sample_files()
+    corpus, index = tmp_path / "c", tmp_path / "ix"
+    assert list(add_in_batches(files[:100], corpus, index, size=10))[-1] == SEGMENTS_PER_TIER
+    with closing(Searcher(index)) as searcher:
+        before = answers(searcher)
+    batch = corpus / "batch-last"
+    batch.mkdir()
+    for f in files[100:110]:
+        shutil.copy(f, batch / f.name)
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MERGE, str(corpus), str(index), str(marker)],
+        cwd=Path(__file__).parent.parent,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the merge never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with closing(Searcher(index)) as searcher:  # the last commit, whole
+        assert answers(searcher) == before
+    report = update_index([corpus], index=index, jobs=1)  # and a rerun finishes
+    assert (report.added, report.failed, report.documents) == (10, 0, 110)
+    assert segment_count(IndexStore(index).open()) == 1
+
+
+def test_policy_picks_the_smallest_full_tier():
+    class Seg:
+        def __init__(self, docs, deleted=0):
+            self.docs, self.deleted = docs, deleted
+
+        def doc_count(self):
+            return self.docs - self.deleted
+
+        def doc_count_all(self):
+            return self.docs
+
+        def deleted_count(self):
+            return self.deleted
+
+    big = [Seg(20_000) for _ in range(12)]
+    small = [Seg(50) for _ in range(SEGMENTS_PER_TIER)]
+    assert segments_to_merge(big[:3] + small[:-1]) == []
+    assert segments_to_merge(big + small) == small
+    huge = [Seg(300_000) for _ in range(12)]  # past MAX_MERGE_DOCS: never merged
+    assert segments_to_merge(huge) == []
+    replaced = Seg(1000, deleted=600)
+    assert segments_to_merge(big[:3] + [replaced]) == [replaced]

@@ -1,0 +1,74 @@
+"""When segments are merged: a tiered policy that keeps their number bounded.
+
+Every commit adds one segment per worker. Left alone, an index updated by
+many small batches collects hundreds of tiny segments and every search pays
+for each; merged eagerly (Whoosh's ``MERGE_SMALL``), a build of short
+documents spends most of its time rewriting the same postings again and
+again in one process (61 % of a full STARD build, ``bench/RESULTS.md``).
+
+The policy here is the log-structured one of Lucene's ``LogMergePolicy``: a
+segment's *tier* is the number of digits of its live document count, so a
+tier holds segments within a factor of ten of each other. Whenever a tier
+holds :data:`SEGMENTS_PER_TIER` segments they are merged into one, which
+lands in the next tier. Each document is therefore rewritten about once per
+tier it climbs (a few times in an index's life), never once per commit;
+segments of :data:`MAX_MERGE_DOCS` documents or more are left as they are, so
+no merge ever costs more than a bounded amount of work. A segment with half
+its documents deleted (replaced by newer versions) is rewritten on its own
+to drop them.
+
+Merges run inside the writer's commit: searchers keep reading the segments
+they opened until they reopen the index, and a merge that is killed never
+reaches the table of contents, so the previous segments stay the index.
+"""
+
+from whoosh.reading import SegmentReader
+
+from .whoosh_internals import add_segment
+
+# Segments of one tier merged together once there are this many.
+SEGMENTS_PER_TIER = 10
+# Segments this large are never merged again (a merge costs about as much
+# as indexing its documents, in one process).
+MAX_MERGE_DOCS = 200_000
+# A segment this fraction deleted is rewritten to drop the deleted documents.
+DELETED_SHARE = 0.5
+
+
+def tier(live_docs: int) -> int:
+    """The tier of a segment with ``live_docs`` documents: its digit count."""
+    return len(str(max(1, live_docs)))
+
+
+def segments_to_merge(segments) -> list:
+    """The segments the policy merges now (empty when none): the smallest
+    full tier, or else every segment mostly made of deleted documents."""
+    tiers: dict[int, list] = {}
+    for seg in segments:
+        live = seg.doc_count()
+        if live < MAX_MERGE_DOCS:
+            tiers.setdefault(tier(live), []).append(seg)
+    for level in sorted(tiers):
+        if len(tiers[level]) >= SEGMENTS_PER_TIER:
+            return tiers[level]
+    return [
+        seg
+        for seg in segments
+        if seg.doc_count() < MAX_MERGE_DOCS
+        and seg.deleted_count() >= DELETED_SHARE * seg.doc_count_all()
+    ]
+
+
+def tiered_merge(writer, segments):
+    """A Whoosh merge policy (``writer.commit(mergetype=tiered_merge)``):
+    adds the segments :func:`segments_to_merge` picks to ``writer``'s new
+    segment and returns the segments that stay."""
+    chosen = segments_to_merge(segments)
+    for seg in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            add_segment(writer, reader)
+        finally:
+            reader.close()
+    chosen_ids = {id(seg) for seg in chosen}
+    return [seg for seg in segments if id(seg) not in chosen_ids]
