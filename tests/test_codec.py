@@ -4,13 +4,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import formats
+from whoosh.codec.base import FieldWriter
 from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.filedb.filestore import FileStorage
 
 from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
-from zhen.codec import CompactPositions, LengthTableReader, TermFrequency, TermPositions
+from zhen.codec import (
+    CompactPositions,
+    LengthTableReader,
+    TermFrequency,
+    TermPositions,
+    ZhenCodec,
+)
 from zhen.indexer import update_index
 from zhen.schema import TEXT_FIELDS, recall_field
 from zhen.store import IndexStore
+from zhen.whoosh_internals import InliningFieldWriter
 
 from .helpers import DOCS
 
@@ -110,3 +119,52 @@ def test_inlined_postings_search_and_merge_like_block_postings(tmp_path):
     assert len(IndexStore(index).open()._segments()) == 1
     after = {q: sorted(h.id for h in search(q, index=index, limit=20).hits) for q in queries}
     assert after == before and all(before.values())
+
+
+class WhooshLoopFieldWriter(InliningFieldWriter):
+    """zhen's field writer with Whoosh's own posting loop, as the reference."""
+
+    add_postings = FieldWriter.add_postings
+
+
+class WhooshLoopCodec(ZhenCodec):
+    def field_writer(self, storage, segment):
+        return WhooshLoopFieldWriter(self, storage, segment)
+
+
+@pytest.mark.parametrize("limitmb", [384, 1], ids=["in-memory", "spilled-runs"])
+def test_fast_writers_write_whooshs_bytes(tmp_path, limitmb):
+    """FastSegmentWriter pools a document's postings a field at a time and
+    the field writer fills posting blocks a block at a time; every file of
+    the segment is byte for byte what Whoosh's writer and loop make (the
+    sample has terms in more than one 128-posting block)."""
+    from whoosh.writing import SegmentWriter
+
+    from zhen.corpus import CorpusReader
+    from zhen.schema import build_schema, document_fields
+    from zhen.whoosh_internals import FastSegmentWriter
+
+    from .helpers import SAMPLE
+
+    docs = [document_fields(doc) for doc in CorpusReader([SAMPLE]).documents()]
+    written = {}
+    for name, writer_class, codec in (
+        ("whoosh", SegmentWriter, WhooshLoopCodec),
+        ("fast", FastSegmentWriter, ZhenCodec),
+    ):
+        ix = FileStorage(str(tmp_path / name)).create().create_index(build_schema())
+        writer = writer_class(ix, limitmb=limitmb, codec=codec(compression=0), compound=False)
+        for fields in docs:
+            writer.add_document(**fields)
+        writer.commit()
+        (segment,) = ix._segments()
+        prefix = segment.segment_id()
+        written[name] = {
+            f.name[len(prefix) :]: f.read_bytes()
+            for f in (tmp_path / name).iterdir()
+            if f.name.startswith(prefix) and not f.name.endswith(".seg")
+        }
+        with ix.reader() as reader:  # terms in more than one block
+            assert reader.doc_frequency("body_en", "the") > 128
+    assert len(written["whoosh"]) > 10
+    assert written["fast"] == written["whoosh"]

@@ -304,3 +304,36 @@ def test_rerun_over_several_segments_of_json_lines(tmp_path):
     update_index([path], index=index, jobs=1, commit_every=10)
     again = update_index([path], index=index, jobs=1)
     assert (again.unchanged, again.added, again.documents) == (30, 0, 30)
+
+
+def test_unchanged_json_lines_files_are_not_read_again(tmp_path, monkeypatch):
+    import json
+
+    from zhen.corpus import CorpusReader
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    good, broken = corpus / "a.jsonl", corpus / "b.jsonl"
+    records = [{"id": f"j{n}", "title": f"标题{n}", "resulting_text": "正文。"} for n in range(4)]
+    good.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records[:3]) + "\n")
+    broken.write_text(json.dumps(records[3], ensure_ascii=False) + "\n{not json\n")
+    index = tmp_path / "ix"
+    first = update_index([corpus], index=index, jobs=1)
+    assert (first.added, first.failed) == (4, 1)
+
+    read = []
+    original = CorpusReader._read_jsonl
+    monkeypatch.setattr(
+        CorpusReader,
+        "_read_jsonl",
+        lambda self, path, *args: read.append(path.name) or original(self, path, *args),
+    )
+    again = update_index([corpus], index=index, jobs=1, prune=True)
+    # the clean file is not read; the one with a broken line is, and says so again
+    assert (again.unchanged, again.failed, again.removed, read) == (4, 1, 0, ["b.jsonl"])
+
+    good.write_text(good.read_text() + json.dumps({"id": "j9", "title": "新"}) + "\n")
+    read.clear()
+    third = update_index([corpus], index=index, jobs=1)
+    assert (third.added, third.unchanged, sorted(read)) == (1, 4, ["a.jsonl", "b.jsonl"])
+    assert search("新", index=index).hits[0].id == "j9"

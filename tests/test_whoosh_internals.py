@@ -41,6 +41,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
     writer_of_documents = ZhenCodec().per_document_writer(
         scratch, whoosh3.W3Segment(ZhenCodec(), "DOCS")
     )
+    fast_writer = whoosh_internals.FastSegmentWriter(ix)
     with ix.reader() as segment_reader:
         matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
         found = {
@@ -50,6 +51,8 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             "fixed-width column reader": column,
             "SegmentReader": segment_reader,
             "W3LeafMatcher": matcher,
+            "SegmentWriter": fast_writer,
+            "PostingPool": fast_writer.pool,
         }
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
         assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [5]
@@ -60,4 +63,5 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             for name in names
             if not hasattr(found[owner], name)
         ]
+    fast_writer.cancel()
     assert not absent, f"Whoosh objects lack attributes zhen reads: {absent}"

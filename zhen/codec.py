@@ -64,7 +64,8 @@ class TermPositions(formats.Positions):
 
 # Array type codes by width; a compact value's first byte is the index here.
 _TYPECODES = ("B", "H", "I", "Q")
-_LIMITS = tuple(1 << (8 * array(t).itemsize) for t in _TYPECODES)
+_CODES = tuple(bytes((i,)) for i in range(len(_TYPECODES)))
+_ONE_BYTE = tuple(bytes((0, p)) for p in range(256))
 
 
 class CompactPositions(TermPositions):
@@ -74,10 +75,12 @@ class CompactPositions(TermPositions):
     (one position), 2 here. The frequency is the array's length."""
 
     def encode(self, poslist):
-        deltas = [b - a for a, b in zip([0] + poslist, poslist)]
-        largest = max(deltas, default=0)
-        code = next(i for i, limit in enumerate(_LIMITS) if largest < limit)
-        return bytes((code,)) + array(_TYPECODES[code], deltas).tobytes()
+        if len(poslist) == 1 and poslist[0] < 256:  # most postings: one position
+            return _ONE_BYTE[poslist[0]]
+        deltas = [b - a for a, b in zip([0, *poslist], poslist)]
+        largest = max(deltas)
+        code = 0 if largest < 256 else 1 if largest < 65536 else 2 if largest < 1 << 32 else 3
+        return _CODES[code] + array(_TYPECODES[code], deltas).tobytes()
 
     def decode_positions(self, valuestring):
         deltas = array(_TYPECODES[valuestring[0]])

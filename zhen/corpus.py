@@ -189,21 +189,28 @@ class CorpusReader:
         self._sources = found
         return found
 
-    def documents(self, unchanged=None):
+    def documents(self, unchanged=None, unchanged_file=None):
         """Yield every readable document once; the later of two ids wins.
 
         ``unchanged(id, path, batch, stamp)`` may say that a record file is
         known as it is (same size and modification time, see
         :func:`file_stamp`): it is then not read, and its id and path go to
-        ``self.skipped`` instead. That keeps a re-run over a large unchanged
-        corpus cheap, as rsync and make do.
+        ``self.skipped`` instead. ``unchanged_file(path, batch, stamp)`` does
+        the same for a JSON Lines file: it returns the ids the file gave, all
+        known with this stamp, or None. That keeps a re-run over a large
+        unchanged corpus cheap, as rsync and make do.
         """
         self.skipped = []
         sources = self.sources()
         winners = self._txt_winners(sources)
         for path, batch in sources:
             if path.suffix == ".jsonl":
-                yield from self._read_jsonl(path, batch)
+                stamp = file_stamp(path)
+                known = unchanged_file and stamp and unchanged_file(str(path), path.stem, stamp)
+                if known:
+                    self.skipped.extend((doc_id, str(path)) for doc_id in known)
+                    continue
+                yield from self._read_jsonl(path, batch, stamp)
             elif winners.get(path.stem) == path:
                 stamp = file_stamp(path)
                 if unchanged and stamp and unchanged(path.stem, str(path), batch, stamp):
@@ -269,18 +276,25 @@ class CorpusReader:
             self.problems.append(Problem(str(path), line, "not UTF-8; read as GB18030", "warning"))
             return text
 
-    def _read_jsonl(self, path, batch):
+    def _read_jsonl(self, path, batch, stamp):
+        """The documents of a JSON Lines file, each with the file's
+        ``stamp`` when every line was read (a file with a broken line is
+        read again next time, so its problem is reported again)."""
         text = self._decode(path)
         if text is None:
             return
         batch = path.stem
-        lines = 0
+        lines, docs, problems = 0, [], len(self.problems)
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 lines += 1
                 doc = self._jsonl_document(path, batch, number, line)
                 if doc is not None:
-                    yield doc
+                    docs.append(doc)
+        clean = not any(p.severity == "error" for p in self.problems[problems:])
+        for doc in docs:
+            doc.stamp = stamp if clean else None
+            yield doc
         if not lines:
             self.problems.append(
                 Problem(str(path), None, "no records: the JSON Lines file is empty", "warning")

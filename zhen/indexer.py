@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
-from whoosh.writing import SegmentWriter
-
 from .analysis import segmenter
 from .codec import ZhenCodec
 from .corpus import CorpusReader
@@ -31,7 +29,7 @@ from .prune import prunable
 from .records import MAX_FIELD_CHARS, Problem
 from .schema import analysed_fields, column_text, document_fields, text_values
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
-from .whoosh_internals import ResilientMpWriter
+from .whoosh_internals import FastSegmentWriter, ResilientMpWriter
 from .workers import guarded, stop_workers
 
 # Whoosh's posting buffer per worker: a chunk's postings sorted in memory need
@@ -222,7 +220,9 @@ class _Run:
                     compound=False,
                 )
             else:
-                self.writer = SegmentWriter(self.ix, limitmb=LIMIT_MB, codec=codec, compound=False)
+                self.writer = FastSegmentWriter(
+                    self.ix, limitmb=LIMIT_MB, codec=codec, compound=False
+                )
         return self.writer
 
     def _commit(self):
@@ -254,7 +254,7 @@ class _Run:
         """Index the documents of ``entries`` in this process, one at a
         time: each that fails becomes a problem naming its record (and is
         not counted as added or updated); the others are indexed."""
-        writer = SegmentWriter(
+        writer = FastSegmentWriter(
             self.ix, limitmb=LIMIT_MB, compound=False, codec=ZhenCodec(compression=0)
         )
         for doc, how in entries:
@@ -287,17 +287,26 @@ def chunk_weight(doc):
 
 def visit_documents(reader, known, handle, report, progress):
     """Call ``handle(doc, known.get(doc.id))`` for every document ``reader``
-    reads, not reading record files whose size, modification time, path and
-    batch are those of ``known`` (id -> :class:`Known`); counts those as
-    unchanged in ``report``. Returns the ids seen. Both engines' indexers
-    walk their input this way."""
+    reads, not reading record files (and JSON Lines files) whose size,
+    modification time, path and batch are those of ``known`` (id ->
+    :class:`Known`); counts their documents as unchanged in ``report``.
+    Returns the ids seen. Both engines' indexers walk their input this way."""
     seen = set()
+    by_path: dict[str, list] = {}
+    for doc_id, old in known.items():
+        by_path.setdefault(old.path, []).append((doc_id, old))
 
     def unchanged(doc_id, path, batch, stamp):
         old = known.get(doc_id)
         return old is not None and (old.path, old.batch, old.stamp) == (path, batch, stamp)
 
-    for doc in reader.documents(unchanged):
+    def unchanged_file(path, batch, stamp):
+        entries = by_path.get(path)
+        if entries and all((old.batch, old.stamp) == (batch, stamp) for _, old in entries):
+            return [doc_id for doc_id, _ in entries]
+        return None
+
+    for doc in reader.documents(unchanged, unchanged_file):
         seen.add(doc.id)
         handle(doc, known.get(doc.id))
         progress()
