@@ -47,6 +47,10 @@ COMMIT_EVERY = 20_000
 # those units. 1,000 twlaw laws per worker (457,000) sort in memory; 10,000
 # generated documents per worker (~1,000,000) spill (bench/RESULTS.md).
 CHUNK_WEIGHT_PER_JOB = 500_000
+# zlib level of posting blocks: level 1 made the first 10,000 STARD articles'
+# index 32 % smaller (48.0 -> 32.6 MB) for 5 % more CPU (22.1 -> 23.2 s);
+# level 3 gave 32.3 MB for 9 % (bench/RESULTS.md).
+COMPRESSION = 1
 # Documents handed to a worker process at a time.
 BATCH_DOCS = 10
 
@@ -205,9 +209,7 @@ class _Run:
 
     def _writer(self):
         if self.writer is None:
-            # Posting blocks uncompressed: 20% faster builds for 15-20% more
-            # disk (measured on the sample corpus).
-            codec = ZhenCodec(compression=0)
+            codec = ZhenCodec(compression=COMPRESSION)
             if self.jobs > 1:
                 # Small batches, so a small update is shared by every worker.
                 self.writer = ResilientMpWriter(
@@ -255,7 +257,7 @@ class _Run:
         time: each that fails becomes a problem naming its record (and is
         not counted as added or updated); the others are indexed."""
         writer = FastSegmentWriter(
-            self.ix, limitmb=LIMIT_MB, compound=False, codec=ZhenCodec(compression=0)
+            self.ix, limitmb=LIMIT_MB, compound=False, codec=ZhenCodec(compression=COMPRESSION)
         )
         for doc, how in entries:
             try:
