@@ -3,11 +3,20 @@ bodies for the snippets of a results page) never says "no" where the
 normalised text matches: written ASCII, full-width, compatibility forms,
 case folding, Han and non-Han, on generated and on hand-picked texts."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhen.highlight import Needles, _folding_to_ascii, _has_han, _may_match, match_spans
+from zhen.highlight import (
+    Needles,
+    _fold_spaces,
+    _folding_to_ascii,
+    _has_han,
+    _may_match,
+    match_spans,
+)
 
 NEEDLE_TEXTS = ["tax", "penalty", "c++", "1.5", "Ministry of Commerce", "商务部 tariff", "國家"]
 # characters that fold to ASCII in other ways than being ASCII, and others
@@ -75,3 +84,37 @@ def test_has_han():
     assert _has_han("astral \U00020000 only")
     assert not _has_han("English “quoted” text – no Han")
     assert not _has_han("plain ASCII")
+
+
+def _fold_spaces_by_character(text, spans):
+    """The plain reference: a position map of every character."""
+    out, where, at = [], [], 0
+    for piece in re.split(r"(\s+)", text):
+        if piece and piece[0].isspace():
+            where.extend([at] * len(piece))
+            if at > 0:
+                out.append(" ")
+                at += 1
+        else:
+            where.extend(range(at, at + len(piece)))
+            out.append(piece)
+            at += len(piece)
+    where.append(at)
+    folded = "".join(out)
+    folded = folded[:-1] if folded.endswith(" ") else folded
+    size = len(folded)
+    marks = tuple(
+        (min(where[s], size), min(where[e], size))
+        for s, e in spans
+        if min(where[s], size) < min(where[e], size)
+    )
+    return folded, marks
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="ab 中\n\t\u3000", max_size=24), data=st.data())
+def test_folding_spaces_moves_the_marks_with_the_text(text, data):
+    bounds = st.integers(0, len(text))
+    pairs = data.draw(st.lists(st.tuples(bounds, bounds), max_size=4))
+    spans = [(min(a, b), max(a, b)) for a, b in pairs if a != b]
+    assert _fold_spaces(text, spans) == _fold_spaces_by_character(text, spans)

@@ -11,6 +11,7 @@ spaces) and English alike.
 import re
 import unicodedata
 from array import array
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -21,6 +22,7 @@ from .normalize import FULL_WIDTH, normalize
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
 CHUNK_CHARS = 1000  # bodies are searched for a snippet this much at a time
+_SPACES = re.compile(r"\s+")
 _ASCII_BYTES = bytes(range(0x80))
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _BELOW_ASTRAL_LEAD = bytes(range(0xF0))  # every byte but the leads of 4-byte characters
@@ -285,25 +287,30 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
 def _fold_spaces(text, spans):
     """``text`` with each run of white space made one space (and none at
     the ends), and ``spans`` moved to match."""
-    out, where, at = [], [], 0  # where[i]: position in out of text[i]
-    for piece in re.split(r"(\s+)", text):
-        if piece and piece[0].isspace():
-            where.extend([at] * len(piece))
-            if at > 0:
-                out.append(" ")
-                at += 1
-        else:
-            where.extend(range(at, at + len(piece)))
-            out.append(piece)
-            at += len(piece)
-    where.append(at)
-    folded = "".join(out)
-    if folded.endswith(" "):
-        folded = folded[:-1]
+    runs = [m.span() for m in _SPACES.finditer(text)]
+    if not any(end - start > 1 or text[start] != " " for start, end in runs) and not (
+        runs and (runs[0][0] == 0 or runs[-1][1] == len(text))
+    ):
+        return text, tuple(spans)  # nothing to fold: the common case of English
+    starts, places, shifts = [], [], []  # per run: start, its place in the output,
+    removed = 0  # and how many characters are gone after it
+    for start, end in runs:
+        place = start - removed
+        removed += end - start - (1 if place > 0 else 0)
+        starts.append(start)
+        places.append(place)
+        shifts.append(removed)
+    folded = _SPACES.sub(" ", text)
+    folded = folded[1:] if folded.startswith(" ") else folded
+    folded = folded[:-1] if folded.endswith(" ") else folded
     size = len(folded)
-    marks = tuple(
-        (min(where[s], size), min(where[e], size))
-        for s, e in spans
-        if min(where[s], size) < min(where[e], size)
-    )
-    return folded, marks
+
+    def moved(at):
+        k = bisect_right(starts, at) - 1
+        if k < 0:
+            return min(at, size)
+        if at < runs[k][1]:
+            return min(places[k], size)
+        return min(at - shifts[k], size)
+
+    return folded, tuple((moved(s), moved(e)) for s, e in spans if moved(s) < moved(e))
