@@ -14,6 +14,13 @@ server with its result cache answers nearly all of them from it: the
 
     python bench/bench_web.py     # 1x4/nocache (baseline), default/nocache, default
     python bench/bench_web.py --configs 1x4/nocache 1x1/nocache 2x4 --requests 1200
+
+A change to the code is measured against the code before it in the same
+run: ``--old DIR`` is a copy of the package before the change (e.g.
+``git archive COMMIT zhen | tar -x -C DIR``) and a config ending in ``@old``
+runs its server from there (``--configs default/nocache@old
+default/nocache``); ``--rounds N`` repeats the configs N times, interleaved,
+and reports each config's median round (the machine is shared).
 """
 
 import argparse
@@ -32,6 +39,7 @@ from urllib.parse import quote
 from common import ROOT, add_smoke_option, twlaw_or_sample
 
 INDEX = ROOT / "bench" / "out" / "twlaw-zhen"  # shared with bench_search.py
+OLD_CODE = None  # --old: the package before a change, for configs ending in @old
 KEYWORDS = Path(__file__).resolve().parent / "keywords.txt"
 
 
@@ -66,11 +74,14 @@ def start_server(config, index):
         "--port",
         str(port),
     ]
+    config, _, code = config.partition("@")
     shape, _, option = config.partition("/")
     if shape != "default":
         workers, threads = shape.split("x")
         command += ["--workers", workers, "--threads", threads]
     env = dict(os.environ, ZHEN_RESULT_CACHE="0" if option == "nocache" else "256")
+    if code == "old":
+        env["PYTHONPATH"] = str(OLD_CODE)
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
@@ -195,8 +206,16 @@ def main():
         "--requests", type=int, default=1000, help="requests per run (after a warm-up)"
     )
     parser.add_argument("--seconds", type=float, default=60, help="time limit per run")
+    parser.add_argument("--old", type=Path, help="the package before a change (configs @old)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved repeats of the configs")
     add_smoke_option(parser)
     args = parser.parse_args()
+    global OLD_CODE
+    OLD_CODE = args.old
+    if any(c.endswith("@old") for c in args.configs) and not (
+        args.old and (args.old / "zhen" / "__init__.py").exists()
+    ):
+        parser.error("a config @old needs --old DIR holding the package (DIR/zhen)")
     index = INDEX
     if args.smoke:
         index = ROOT / "bench" / "out" / "sample-zhen"
@@ -208,7 +227,22 @@ def main():
         f"date: {datetime.date.today()}  index: {index}  clients: {args.clients}  "
         f"mix: {len(mix)} requests ({len(keywords)} keywords x API + HTML)"
     )
-    results = [run(config, mix, args, index) for config in args.configs]
+    rounds = [[run(c, mix, args, index) for c in args.configs] for _ in range(args.rounds)]
+    for number, results in enumerate(rounds, 1):
+        if args.rounds > 1:
+            print(f"round {number}  load: {os.getloadavg()[0]:.1f}")
+        report(results)
+    if args.rounds > 1:
+        print("median round of each config:")
+        report([_median(runs) for runs in zip(*rounds)])
+
+
+def _median(runs):
+    """The run of median rate (the lower one of an even number)."""
+    return sorted(runs, key=lambda r: r["rate"])[(len(runs) - 1) // 2]
+
+
+def report(results):
     base = results[0]["rate"]
     for r in results:
         print(
