@@ -5,12 +5,15 @@ Each client keeps one HTTP/1.1 connection and sends, in turn, the keyword
 set of ``bench/keywords.txt`` to ``/api/search`` and to the HTML results
 page, until the request budget or the time limit runs out. Reported per
 server configuration (worker processes x threads): requests/s, p50/p99
-latency, errors, and how many "Task queue depth" warnings the server
-printed. The baseline is the same server in the same run as ``zhen serve``
-ran before this change (one process, waitress's 4 threads, no result
-cache); the ratio is against it. The keyword set repeats 24 queries, so a
-server with its result cache answers nearly all of them from it: the
-"/nocache" runs show the cost of searching itself.
+latency, the server's CPU time per request (its processes' user + system
+time over the run: the cost of a request, which the other jobs of a shared
+machine do not change as they change the rates), errors, and how many
+"Task queue depth" warnings the server printed. The baseline is the same
+server in the same run as ``zhen serve`` ran before this change (one
+process, waitress's 4 threads, no result cache); the ratio is against it.
+The keyword set repeats 24 queries, so a server with its result cache
+answers nearly all of them from it: the "/nocache" runs show the cost of
+searching itself.
 
     python bench/bench_web.py     # 1x4/nocache (baseline), default/nocache, default
     python bench/bench_web.py --configs 1x4/nocache 1x1/nocache 2x4 --requests 1200
@@ -165,13 +168,31 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def server_cpu(pid):
+    """CPU seconds (user + system) used so far by the server process and its
+    worker processes (its children): what a request costs, whatever else
+    the shared machine runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself, or a child
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def run(config, mix, args, index):
     """Start a server, warm it up (every thread opens the index), load it."""
     process, port = start_server(config, index)
     try:
         # warm-up: every thread opens the index, the mix is seen once per worker
         drive(port, mix, args.clients, max(4 * args.clients, 2 * len(mix)), 60)
+        cpu_before = server_cpu(process.pid)
         rate, latencies, errors = drive(port, mix, args.clients, args.requests, args.seconds)
+        cpu = server_cpu(process.pid) - cpu_before
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
@@ -182,6 +203,7 @@ def run(config, mix, args, index):
         "n": len(latencies),
         "p50": statistics.median(latencies),
         "p99": percentile(latencies, 0.99),
+        "cpu_ms": 1000 * cpu / max(1, len(latencies)),
         "errors": len(errors),
         "warnings": warnings,
         "sample": errors[:3],
@@ -247,7 +269,8 @@ def report(results):
     for r in results:
         print(
             f"{r['config']:>7}: {r['rate']:6.1f} req/s ({r['rate'] / base:.2f}x)"
-            f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  n {r['n']}"
+            f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  CPU {r['cpu_ms']:5.1f} ms/request"
+            f"  n {r['n']}"
             f"  errors {r['errors']}  queue warnings {r['warnings']}"
             + (f"  e.g. {r['sample']}" if r["sample"] else "")
         )
