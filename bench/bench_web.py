@@ -85,8 +85,15 @@ def start_server(config, index):
     env = dict(os.environ, ZHEN_RESULT_CACHE="0" if option == "nocache" else "256")
     if code == "old":
         env["PYTHONPATH"] = str(OLD_CODE)
+    # run from the package's folder: ``python -m`` puts the working
+    # directory before PYTHONPATH on the import path
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=OLD_CODE if code == "old" else ROOT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
