@@ -23,6 +23,8 @@ FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
 CHUNK_CHARS = 1000  # bodies are searched for a snippet this much at a time
 _SPACES = re.compile(r"\s+")
+_FOLDABLE = re.compile(r"\s\s|[^\S ]|^\s|\s$")  # what folding spaces changes
+_SHIFTING = re.compile(r"^\s+|\s{2,}")
 _ASCII_BYTES = bytes(range(0x80))
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _BELOW_ASTRAL_LEAD = bytes(range(0xF0))  # every byte but the leads of 4-byte characters
@@ -287,11 +289,10 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
 def _fold_spaces(text, spans):
     """``text`` with each run of white space made one space (and none at
     the ends), and ``spans`` moved to match."""
-    runs = [m.span() for m in _SPACES.finditer(text)]
-    if not any(end - start > 1 or text[start] != " " for start, end in runs) and not (
-        runs and (runs[0][0] == 0 or runs[-1][1] == len(text))
-    ):
+    if not _FOLDABLE.search(text):
         return text, tuple(spans)  # nothing to fold: the common case of English
+    # Only a run at the start or of two or more characters moves what follows.
+    runs = [m.span() for m in _SHIFTING.finditer(text)]
     starts, places, shifts = [], [], []  # per run: start, its place in the output,
     removed = 0  # and how many characters are gone after it
     for start, end in runs:
