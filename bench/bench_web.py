@@ -5,15 +5,25 @@ Each client keeps one HTTP/1.1 connection and sends, in turn, the keyword
 set of ``bench/keywords.txt`` to ``/api/search`` and to the HTML results
 page, until the request budget or the time limit runs out. Reported per
 server configuration (worker processes x threads): requests/s, p50/p99
-latency, errors, and how many "Task queue depth" warnings the server
-printed. The baseline is the same server in the same run as ``zhen serve``
-ran before this change (one process, waitress's 4 threads, no result
-cache); the ratio is against it. The keyword set repeats 24 queries, so a
-server with its result cache answers nearly all of them from it: the
-"/nocache" runs show the cost of searching itself.
+latency, the server's CPU time per request (its processes' user + system
+time over the run: the cost of a request, which the other jobs of a shared
+machine do not change as they change the rates), errors, and how many
+"Task queue depth" warnings the server printed. The baseline is the same
+server in the same run as ``zhen serve`` ran before this change (one
+process, waitress's 4 threads, no result cache); the ratio is against it.
+The keyword set repeats 24 queries, so a server with its result cache
+answers nearly all of them from it: the "/nocache" runs show the cost of
+searching itself.
 
     python bench/bench_web.py     # 1x4/nocache (baseline), default/nocache, default
     python bench/bench_web.py --configs 1x4/nocache 1x1/nocache 2x4 --requests 1200
+
+A change to the code is measured against the code before it in the same
+run: ``--old DIR`` is a copy of the package before the change (e.g.
+``git archive COMMIT zhen | tar -x -C DIR``) and a config ending in ``@old``
+runs its server from there (``--configs default/nocache@old
+default/nocache``); ``--rounds N`` repeats the configs N times, interleaved,
+and reports each config's median round (the machine is shared).
 """
 
 import argparse
@@ -32,6 +42,7 @@ from urllib.parse import quote
 from common import ROOT, add_smoke_option, twlaw_or_sample
 
 INDEX = ROOT / "bench" / "out" / "twlaw-zhen"  # shared with bench_search.py
+OLD_CODE = None  # --old: the package before a change, for configs ending in @old
 KEYWORDS = Path(__file__).resolve().parent / "keywords.txt"
 
 
@@ -66,13 +77,23 @@ def start_server(config, index):
         "--port",
         str(port),
     ]
+    config, _, code = config.partition("@")
     shape, _, option = config.partition("/")
     if shape != "default":
         workers, threads = shape.split("x")
         command += ["--workers", workers, "--threads", threads]
     env = dict(os.environ, ZHEN_RESULT_CACHE="0" if option == "nocache" else "256")
+    if code == "old":
+        env["PYTHONPATH"] = str(OLD_CODE)
+    # run from the package's folder: ``python -m`` puts the working
+    # directory before PYTHONPATH on the import path
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=OLD_CODE if code == "old" else ROOT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -154,13 +175,31 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def server_cpu(pid):
+    """CPU seconds (user + system) used so far by the server process and its
+    worker processes (its children): what a request costs, whatever else
+    the shared machine runs."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # itself, or a child
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def run(config, mix, args, index):
     """Start a server, warm it up (every thread opens the index), load it."""
     process, port = start_server(config, index)
     try:
         # warm-up: every thread opens the index, the mix is seen once per worker
         drive(port, mix, args.clients, max(4 * args.clients, 2 * len(mix)), 60)
+        cpu_before = server_cpu(process.pid)
         rate, latencies, errors = drive(port, mix, args.clients, args.requests, args.seconds)
+        cpu = server_cpu(process.pid) - cpu_before
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
@@ -171,6 +210,7 @@ def run(config, mix, args, index):
         "n": len(latencies),
         "p50": statistics.median(latencies),
         "p99": percentile(latencies, 0.99),
+        "cpu_ms": 1000 * cpu / max(1, len(latencies)),
         "errors": len(errors),
         "warnings": warnings,
         "sample": errors[:3],
@@ -195,8 +235,16 @@ def main():
         "--requests", type=int, default=1000, help="requests per run (after a warm-up)"
     )
     parser.add_argument("--seconds", type=float, default=60, help="time limit per run")
+    parser.add_argument("--old", type=Path, help="the package before a change (configs @old)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved repeats of the configs")
     add_smoke_option(parser)
     args = parser.parse_args()
+    global OLD_CODE
+    OLD_CODE = args.old
+    if any(c.endswith("@old") for c in args.configs) and not (
+        args.old and (args.old / "zhen" / "__init__.py").exists()
+    ):
+        parser.error("a config @old needs --old DIR holding the package (DIR/zhen)")
     index = INDEX
     if args.smoke:
         index = ROOT / "bench" / "out" / "sample-zhen"
@@ -208,12 +256,28 @@ def main():
         f"date: {datetime.date.today()}  index: {index}  clients: {args.clients}  "
         f"mix: {len(mix)} requests ({len(keywords)} keywords x API + HTML)"
     )
-    results = [run(config, mix, args, index) for config in args.configs]
+    rounds = [[run(c, mix, args, index) for c in args.configs] for _ in range(args.rounds)]
+    for number, results in enumerate(rounds, 1):
+        if args.rounds > 1:
+            print(f"round {number}  load: {os.getloadavg()[0]:.1f}")
+        report(results)
+    if args.rounds > 1:
+        print("median round of each config:")
+        report([_median(runs) for runs in zip(*rounds)])
+
+
+def _median(runs):
+    """The run of median rate (the lower one of an even number)."""
+    return sorted(runs, key=lambda r: r["rate"])[(len(runs) - 1) // 2]
+
+
+def report(results):
     base = results[0]["rate"]
     for r in results:
         print(
             f"{r['config']:>7}: {r['rate']:6.1f} req/s ({r['rate'] / base:.2f}x)"
-            f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  n {r['n']}"
+            f"  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  CPU {r['cpu_ms']:5.1f} ms/request"
+            f"  n {r['n']}"
             f"  errors {r['errors']}  queue warnings {r['warnings']}"
             + (f"  e.g. {r['sample']}" if r["sample"] else "")
         )

@@ -113,6 +113,20 @@ def test_chinese_query_in_the_chinese_interface(server, open_page):
     assert "排序" in page.inner_text(".summary")
 
 
+def test_a_malformed_query_is_explained_in_the_interface_language(server, open_page):
+    page = open_page(locale="zh-CN")
+    page.goto(server + "/")
+    page.fill("input[name=q]", '"语言处理')
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector(".error")
+    box = page.inner_text(".error")
+    assert "无法解析这个查询" in box and "引号不配对" in box and '补上引号："语言处理"' in box
+    assert "unbalanced" not in box
+    page.click("a.lang[lang=en]")
+    page.wait_for_load_state()
+    assert "unbalanced quote: the phrase at column 1 is not closed" in page.inner_text(".error")
+
+
 def test_switching_to_english_is_kept_on_the_next_page(server, open_page):
     page = open_page(locale="zh-CN")
     page.goto(server + "/?q=WTO")

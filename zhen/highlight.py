@@ -9,8 +9,12 @@ spaces) and English alike.
 """
 
 import re
+import unicodedata
+from array import array
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from .analysis import HAN_RANGES, HAN_RUN, han_words, ranking_term, reads_as_question, script_runs
 from .normalize import FULL_WIDTH, normalize
@@ -18,6 +22,13 @@ from .normalize import FULL_WIDTH, normalize
 FRAGMENT_CHARS = {"zh": 90, "en": 240}
 CONTEXT_BEFORE = 0.3  # share of a fragment shown before its first match
 CHUNK_CHARS = 1000  # bodies are searched for a snippet this much at a time
+_SPACES = re.compile(r"\s+")
+_FOLDABLE = re.compile(r"\s\s|[^\S ]|^\s|\s$")  # what folding spaces changes
+_SHIFTING = re.compile(r"^\s+|\s{2,}")
+_ASCII_BYTES = bytes(range(0x80))
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_BELOW_ASTRAL_LEAD = bytes(range(0xF0))  # every byte but the leads of 4-byte characters
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")  # a 4-byte UTF-8 character
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,98 @@ class Needles:
         letter = r"[^\W_%s]" % HAN_RANGES  # a word character that is not Han
         return re.compile(r"(?<!%s)(?:%s)%s*(?:\+\+|#(?!\w))?" % (letter, body, letter))
 
+    @cached_property
+    def latin_filter(self):
+        """A :class:`_LatinFilter` for the candidates' prefixes, or None when
+        one of them is not ASCII (then the slower general test applies)."""
+        if self.candidates is None:
+            return None
+        prefixes = set(self.words) | {s[: max(3, len(s) - 1)] for s in self.stems}
+        if not all(p.isascii() for p in prefixes):
+            return None
+        return _LatinFilter.of(prefixes)
+
+
+@dataclass(frozen=True)
+class _LatinFilter:
+    """A quick, exact test that a text cannot match ASCII needles.
+
+    A match in the normalised text is made of characters that were either
+    ASCII as written (lower-cased: then they stand together in the text's
+    ASCII bytes, which bytes.translate extracts at C speed) or written as
+    another character that folds to ASCII (full-width ``ｔａｘ``, ``①``,
+    ``𝐭``): ``bmp`` and ``astral`` hold every such character that folds to a
+    character of a prefix. Neither found: no match, without normalising.
+    """
+
+    prefixes: re.Pattern  # bytes: any prefix, lower case
+    bmp: re.Pattern | None  # str: a BMP character folding to a prefix character
+    astral: frozenset  # the same above U+FFFF (a regex of those is slow)
+
+    @classmethod
+    def of(cls, prefixes):
+        body = b"|".join(re.escape(p.encode()) for p in sorted(prefixes, key=len, reverse=True))
+        folding = _folding_to_ascii()
+        chars = {c for p in prefixes for a in set(p) for c in folding.get(a, ())}
+        bmp = "".join(sorted(c for c in chars if c <= "\uffff"))
+        return cls(
+            re.compile(body),
+            re.compile("[%s]" % re.escape(bmp)) if bmp else None,
+            frozenset(c for c in chars if c > "\uffff"),
+        )
+
+    def may_match(self, text):
+        encoded = text.encode("utf-8", "surrogatepass")
+        if self.prefixes.search(encoded.translate(None, _HIGH_BYTES).lower()):
+            return True
+        if text.isascii():
+            return False
+        if self.bmp is not None and self.bmp.search(_non_ascii(text, encoded)):
+            return True
+        if not self.astral or not encoded.translate(None, _BELOW_ASTRAL_LEAD):
+            return False  # (no 4-byte UTF-8 character at all: the usual case)
+        return any(found.decode("utf-8") in self.astral for found in _ASTRAL_UTF8.findall(encoded))
+
+
+@lru_cache(maxsize=1)
+def _folding_to_ascii():
+    """{ASCII character: the non-ASCII characters whose normalised form
+    (NFKC, lower case, as :func:`zhen.normalize.normalize`) contains it}.
+    NFKC never yields ASCII by composing, nor deletes a character, so these
+    are the only ways to an ASCII character but writing it."""
+    table = defaultdict(set)
+    for block in range(0, 0x110000, 256):  # a block that neither case nor NFKC
+        if 0xD800 <= block < 0xE000:  # changes is skipped whole
+            continue
+        chars = array("I", range(max(block, 0x80), block + 256)).tobytes().decode("utf-32-le")
+        if _unchanged(chars):
+            continue
+        for char in chars:
+            if not _unchanged(char):
+                for folded in unicodedata.normalize("NFKC", char).lower():
+                    if folded.isascii():
+                        table[folded].add(char)
+    return table
+
+
+def _unchanged(text):
+    return unicodedata.is_normalized("NFKC", text) and text.lower() == text
+
+
+def _non_ascii(text, encoded):
+    """``text`` to search for non-ASCII characters: only those of them when
+    they are few (English text), else the text itself (Chinese text)."""
+    rest = encoded.translate(None, _ASCII_BYTES)
+    return rest.decode("utf-8", "surrogatepass") if 2 * len(rest) < len(encoded) else text
+
+
+def _has_han(text):
+    """Whether ``text`` has a Han character: searched among its non-ASCII
+    characters (an English body of 500,000 characters in 1 ms, not 14)."""
+    if text.isascii():
+        return False
+    return HAN_RUN.search(_non_ascii(text, text.encode("utf-8", "surrogatepass"))) is not None
+
 
 def first_spans(text, needles):
     """The spans of the first stretch of ``text`` that has any match.
@@ -92,8 +195,10 @@ def _may_match(text, needles):
     needles, and neither the Latin needles' letters nor any full-width form
     for Latin ones. (Normalising a long body to find nothing costs far more:
     a Chinese query on an English body.)"""
-    if needles.han and HAN_RUN.search(text):
+    if needles.han and _has_han(text):
         return True
+    if needles.latin_filter is not None:
+        return needles.latin_filter.may_match(text)
     return needles.candidates is not None and bool(
         needles.candidates.search(text.lower()) or FULL_WIDTH.search(text)
     )
@@ -184,25 +289,29 @@ def snippet(text, needles, lang="zh", whole=False, around=None):
 def _fold_spaces(text, spans):
     """``text`` with each run of white space made one space (and none at
     the ends), and ``spans`` moved to match."""
-    out, where, at = [], [], 0  # where[i]: position in out of text[i]
-    for piece in re.split(r"(\s+)", text):
-        if piece and piece[0].isspace():
-            where.extend([at] * len(piece))
-            if at > 0:
-                out.append(" ")
-                at += 1
-        else:
-            where.extend(range(at, at + len(piece)))
-            out.append(piece)
-            at += len(piece)
-    where.append(at)
-    folded = "".join(out)
-    if folded.endswith(" "):
-        folded = folded[:-1]
+    if not _FOLDABLE.search(text):
+        return text, tuple(spans)  # nothing to fold: the common case of English
+    # Only a run at the start or of two or more characters moves what follows.
+    runs = [m.span() for m in _SHIFTING.finditer(text)]
+    starts, places, shifts = [], [], []  # per run: start, its place in the output,
+    removed = 0  # and how many characters are gone after it
+    for start, end in runs:
+        place = start - removed
+        removed += end - start - (1 if place > 0 else 0)
+        starts.append(start)
+        places.append(place)
+        shifts.append(removed)
+    folded = _SPACES.sub(" ", text)
+    folded = folded[1:] if folded.startswith(" ") else folded
+    folded = folded[:-1] if folded.endswith(" ") else folded
     size = len(folded)
-    marks = tuple(
-        (min(where[s], size), min(where[e], size))
-        for s, e in spans
-        if min(where[s], size) < min(where[e], size)
-    )
-    return folded, marks
+
+    def moved(at):
+        k = bisect_right(starts, at) - 1
+        if k < 0:
+            return min(at, size)
+        if at < runs[k][1]:
+            return min(places[k], size)
+        return min(at - shifts[k], size)
+
+    return folded, tuple((moved(s), moved(e)) for s, e in spans if moved(s) < moved(e))

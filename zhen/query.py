@@ -104,10 +104,14 @@ def parse(text: str) -> Node:
         raise QueryError(
             f"the query is {len(text):,} characters long; at most {MAX_QUERY_CHARS:,} are searched",
             hint="shorten it to its key words or phrases",
+            code="query.too_long",
+            params={"length": len(text), "most": MAX_QUERY_CHARS},
         )
     tokens = _tokens(clean(text))
     if not tokens:
-        raise QueryError("the query is empty", hint="type a word, e.g. 商务部 or tariff")
+        raise QueryError(
+            "the query is empty", hint="type a word, e.g. 商务部 or tariff", code="query.empty"
+        )
     parser = _Parser(tokens)
     tree = parser.expression()
     if parser.peek() is not None:
@@ -116,6 +120,8 @@ def parse(text: str) -> Node:
             f"unexpected ')' at column {col}",
             hint="remove it or add the matching '('",
             position=col,
+            code="query.unexpected_close",
+            params={"column": col},
         )
     return tree
 
@@ -132,6 +138,8 @@ def _tokens(text):
                     f"unbalanced quote: the phrase at column {pos + 1} is not closed",
                     hint=f'close it: {text[pos:].strip()}"',
                     position=pos + 1,
+                    code="query.unclosed_quote",
+                    params={"column": pos + 1, "fix": text[pos:].strip() + '"'},
                 )
             tokens.append(("phrase", text[pos + 1 : end], pos + 1))
             pos = end + 1
@@ -176,6 +184,8 @@ class _Parser:
                 f"the query nests groups or NOTs more than {MAX_DEPTH} deep (at column {col})",
                 hint="remove the extra parentheses",
                 position=col,
+                code="query.too_deep",
+                params={"most": MAX_DEPTH, "column": col},
             )
 
     def peek(self):
@@ -196,6 +206,8 @@ class _Parser:
                     f"'OR' at column {col} needs a word after it",
                     hint="write: WTO OR 世贸",
                     position=col,
+                    code="query.or_needs_word_after",
+                    params={"column": col},
                 )
             children.append(self.conjunction())
         return children[0] if len(children) == 1 else Or(tuple(children))
@@ -215,6 +227,8 @@ class _Parser:
                 f"{what} has no word before it" + (f" (column {col})" if col else ""),
                 hint="write: WTO OR 世贸",
                 position=col,
+                code="query.or_needs_word_before" if token else "query.no_word",
+                params={"column": col} if token else {},
             )
         return children[0] if len(children) == 1 else And(tuple(children))
 
@@ -247,6 +261,8 @@ class _Parser:
                 f"'{name}' at column {col} needs a word after it",
                 hint=f"write: 商务部 {name} 通知",
                 position=col,
+                code="query.operator_needs_word_after",
+                params={"operator": name, "column": col},
             )
 
     def primary(self):
@@ -260,6 +276,8 @@ class _Parser:
                 f"unexpected ')' at column {col}",
                 hint="remove it or add the matching '('",
                 position=col,
+                code="query.unexpected_close",
+                params={"column": col},
             )
         match = _FIELD.match(value)
         if (
@@ -274,6 +292,8 @@ class _Parser:
                 f"'{value}' at column {col} needs a word after it",
                 hint="write: 商务部 NOT 通知",
                 position=col,
+                code="query.operator_needs_word_after",
+                params={"operator": value, "column": col},
             )
         return Term(value)
 
@@ -283,12 +303,18 @@ class _Parser:
                 f"empty or unclosed '(' at column {col}",
                 hint="write: (WTO OR 世贸) 商务部",
                 position=col,
+                code="query.empty_group",
+                params={"column": col},
             )
         self._deeper(col)
         inner = self.expression()
         if self.peek() is None:
             raise QueryError(
-                f"'(' at column {col} is not closed", hint="add the matching ')'", position=col
+                f"'(' at column {col} is not closed",
+                hint="add the matching ')'",
+                position=col,
+                code="query.unclosed_group",
+                params={"column": col},
             )
         self.take()
         self.depth -= 1
@@ -301,6 +327,8 @@ class _Parser:
                 f"'{field}:' takes a plain value, not a phrase or group",
                 hint=f"write: {field}:{_EXAMPLES[field]}",
                 position=col,
+                code="query.filter_needs_plain_value",
+                params={"field": field, "example": f"{field}:{_EXAMPLES[field]}"},
             )
         token = self.peek()
         if token is None:
@@ -308,6 +336,8 @@ class _Parser:
                 f"'{field}:' at column {col} has no value",
                 hint=f"write: {field}:{_EXAMPLES[field]}",
                 position=col,
+                code="query.field_needs_value",
+                params={"field": field, "column": col, "example": f"{field}:{_EXAMPLES[field]}"},
             )
         return _rescope(self.unary(), field)
 
@@ -333,6 +363,12 @@ def _known_field(field, col):
             f"unknown field '{field}:' at column {col}",
             hint="known fields: " + ", ".join(f + ":" for f in FIELDS),
             position=col,
+            code="query.unknown_field",
+            params={
+                "field": field,
+                "column": col,
+                "fields": ", ".join(f + ":" for f in FIELDS),
+            },
         )
     return name
 
@@ -343,6 +379,8 @@ def _phrase(text, scope, col):
             f"empty phrase at column {col}",
             hint='put words between the quotes: "语言处理"',
             position=col,
+            code="query.empty_phrase",
+            params={"column": col},
         )
     return Phrase(text, scope)
 
@@ -354,6 +392,8 @@ def _field_term(field, value, col):
             f"'{field}:' at column {col} has no value",
             hint=f"write: {field}:{_EXAMPLES[field]}",
             position=col,
+            code="query.field_needs_value",
+            params={"field": field, "column": col, "example": f"{field}:{_EXAMPLES[field]}"},
         )
     if field == "date":
         return Filter("date", parse_date_filter(value, col))
@@ -384,6 +424,7 @@ def parse_date_filter(value, col=None):
                 "a date range needs at least one end",
                 hint="write: date:2020..2023 or date:..2023-06-30",
                 position=col,
+                code="query.date_range_without_ends",
             )
         start = _date_bounds(left, col)[0] if left else None
         end = _date_bounds(right, col)[1] if right else None
@@ -392,6 +433,8 @@ def parse_date_filter(value, col=None):
                 f"the date range {value} ends before it starts",
                 hint="put the earlier date first",
                 position=col,
+                code="query.date_range_reversed",
+                params={"range": value},
             )
         return DateRange(start, end)
     return DateRange(*_date_bounds(value, col))
@@ -404,6 +447,8 @@ def _date_bounds(text, col):
             f"'{text}' is not a date",
             hint="write YYYY, YYYY-MM or YYYY-MM-DD, e.g. date:2023-01",
             position=col,
+            code="query.not_a_date",
+            params={"text": text},
         )
     year, month, day = (int(g) if g else None for g in match.groups())
     try:
@@ -415,7 +460,11 @@ def _date_bounds(text, col):
         return datetime(year, month, day), datetime(year, month, day, 23, 59, 59)
     except ValueError:
         raise QueryError(
-            f"'{text}' is not a real date", hint="check the month (1-12) and day", position=col
+            f"'{text}' is not a real date",
+            hint="check the month (1-12) and day",
+            position=col,
+            code="query.not_a_real_date",
+            params={"text": text},
         ) from None
 
 

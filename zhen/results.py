@@ -69,9 +69,18 @@ class SearchResult:
 
 def check_paging(page, limit, sort):
     if sort not in SORTS:
-        raise QueryError(f"unknown sort '{sort}'", hint="use relevance or date")
+        raise QueryError(
+            f"unknown sort '{sort}'",
+            hint="use relevance or date",
+            code="query.unknown_sort",
+            params={"sort": sort},
+        )
     if page < 1 or limit < 1:
-        raise QueryError("page and limit must be 1 or more", hint="e.g. --page 2 --limit 10")
+        raise QueryError(
+            "page and limit must be 1 or more",
+            hint="e.g. --page 2 --limit 10",
+            code="query.page_below_one",
+        )
 
 
 def hit_from_record(doc_id, score, batch, date, record, needles):

@@ -7,7 +7,7 @@ encoding as url_for: spaces as +, ``:`` and ``/`` kept), below the app's
 root so a mounted app still works.
 """
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from flask import request
 
@@ -17,18 +17,18 @@ _SAFE = "!$'()*,/:;@"
 def search_href(q=None, sort=None, page=None):
     """The search page for query ``q`` (default sort and first page are
     left out of the address)."""
-    params = {}
+    params = []  # as urlencode writes them (it costs twice as much)
     if q:
-        params["q"] = q
+        params.append("q=" + quote_plus(q, safe=_SAFE))
     if sort and sort != "relevance":
-        params["sort"] = sort
+        params.append("sort=" + quote_plus(sort, safe=_SAFE))
     if page and page > 1:
-        params["page"] = page
+        params.append(f"page={page}")
     base = request.script_root + "/"
-    return base + ("?" + urlencode(params, safe=_SAFE) if params else "")
+    return base + ("?" + "&".join(params) if params else "")
 
 
 def doc_href(doc_id, q=None):
     """The document page of ``doc_id``, its matches of ``q`` marked."""
     href = f"{request.script_root}/doc/{quote(doc_id, safe='')}"
-    return href + ("?" + urlencode({"q": q}, safe=_SAFE) if q else "")
+    return href + ("?q=" + quote_plus(q, safe=_SAFE) if q else "")

@@ -1,6 +1,6 @@
 """Running a search for the page and the API, and what each failure means
-for the user: an HTTP status, a stable error code and a headline in the
-interface language (the library's own message and hint follow it)."""
+for the user: an HTTP status, a stable error code, and a headline, message
+and hint in the interface language (:mod:`zhen.web.messages`)."""
 
 from dataclasses import dataclass
 
@@ -14,7 +14,7 @@ from ..errors import (
     SettingsMismatchError,
     ZhenError,
 )
-from . import get_searcher
+from . import get_searcher, messages
 
 MAX_PAGE = 1_000_000_000  # deeper pages are refused, not searched
 
@@ -28,11 +28,13 @@ class Failure:
     headline: str
     message: str
     hint: str | None = None
+    reason: str | None = None  # the finer code of the message (messages.DETAILS)
 
     def to_dict(self):
         return {
             "error": {
                 "code": self.code,
+                "reason": self.reason or self.code,
                 "message": self.message,
                 "hint": self.hint,
                 "title": str(self.headline),
@@ -54,26 +56,29 @@ _KINDS = [  # (library error, status, code, headline)
 ]
 
 
-def failure(error):
-    """The :class:`Failure` for a library error."""
+def failure(error, **context):
+    """The :class:`Failure` for a library error, told in the interface
+    language; ``context`` fills what the error does not carry (``id``)."""
+    reason = messages.code_of(error)
+    message, hint = messages.render(reason, {**context, **error.params})
     for kind, status, code, headline in _KINDS:
         if isinstance(error, kind):
-            return Failure(status, code, headline, error.message, error.hint)
+            return Failure(status, code, headline, message, hint, reason)
     raise TypeError(error)
 
 
-def bad_parameter(message, hint=None):
-    return Failure(400, "bad_parameter", _l("A parameter is not valid."), message, hint)
+def bad_parameter(reason, **params):
+    """A 400 for a parameter of the request (``reason``: a ``parameter.*``
+    code of :mod:`zhen.web.messages`)."""
+    message, hint = messages.render(reason, params)
+    return Failure(400, "bad_parameter", _l("A parameter is not valid."), message, hint, reason)
 
 
 def search(query, page, limit, sort):
     """(SearchResult, None) or (None, Failure); a result of the same
     request on the same index version comes from the app's cache."""
     if page > MAX_PAGE:
-        return None, bad_parameter(
-            f"page {page} is too deep; the last page searched is {MAX_PAGE:,}",
-            "use a narrower query",
-        )
+        return None, bad_parameter("parameter.page_too_deep", page=page, most=MAX_PAGE)
     cache = current_app.extensions["zhen_cache"]
     searcher = get_searcher(current_app)
     try:
@@ -94,7 +99,7 @@ def document(doc_id):
     try:
         return get_searcher(current_app).document(doc_id), None
     except ZhenError as error:
-        return None, failure(error)
+        return None, failure(error, id=doc_id)
 
 
 def total_relation(result):
