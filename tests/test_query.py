@@ -134,3 +134,9 @@ def test_nesting_up_to_the_limit_is_fine():
 def test_positive_leaves_skip_exclusions():
     tree = parse('a -b (c OR NOT d) "e f" date:2020')
     assert [leaf.text for leaf in positive_leaves(tree)] == ["a", "c", "e f"]
+
+
+def test_lone_surrogates_are_spaces():
+    """A command-line argument that is not UTF-8 reaches Python as lone
+    surrogates: they separate words, as control characters do."""
+    assert parse("商务\udcff部 a\ud800b") == parse("商务 部 a b")

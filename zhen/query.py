@@ -40,7 +40,7 @@ _QUOTES = str.maketrans(
 )
 # Control characters (C0, DEL, C1) separate words like spaces: a pasted NUL
 # or escape sequence is never part of a word, a suggestion or a message.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Deeper nesting of groups or NOTs than this is refused: no one writes it,
 # and every later step (scoping, compiling, matching) recurses over the tree.
 MAX_DEPTH = 32
@@ -94,7 +94,8 @@ Node = Term | Phrase | Filter | Not | And | Or
 
 def clean(text: str) -> str:
     """Query text as the parser reads it: typographic quotes, full-width
-    brackets and colons as their ASCII forms, control characters as spaces."""
+    brackets and colons as their ASCII forms, control characters and lone
+    surrogates (bytes of a command line that are not UTF-8) as spaces."""
     return _CONTROL.sub(" ", text.translate(_QUOTES))
 
 
