@@ -10,6 +10,7 @@ import time
 import pytest
 
 import zhen.analysis
+import zhen.indexer
 from zhen.cli import cli
 from zhen.indexer import update_index
 from zhen.search import search
@@ -31,8 +32,13 @@ def _poisoned(monkeypatch):
     monkeypatch.setattr(zhen.analysis, "prepare", prepare)
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_failing_record_is_reported_and_its_chunk_is_kept(tmp_path, monkeypatch, jobs):
+@pytest.mark.parametrize("jobs, small_run", [(1, 1000), (2, 1000), (2, 1)])
+def test_a_failing_record_is_reported_and_its_chunk_is_kept(
+    tmp_path, monkeypatch, jobs, small_run
+):
+    """In this process (one job, or a chunk too small for workers), and in a
+    worker process (small_run 1: every chunk goes to the workers)."""
+    monkeypatch.setattr(zhen.indexer, "SMALL_RUN", small_run)
     corpus = write_corpus(tmp_path / "c", DOCS)
     bad = write_record(corpus / "batch-002", "012_bad", title="坏记录", resulting_text="BOOM 正文")
     _poisoned(monkeypatch)

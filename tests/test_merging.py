@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from zhen.indexer import update_index
-from zhen.merging import SEGMENTS_PER_TIER, segments_to_merge, tier
+from zhen.merging import FLOOR_SEGMENTS, SEGMENTS_PER_TIER, segments_to_merge, tier
 from zhen.query import parse
 from zhen.search import Searcher
 from zhen.store import IndexStore
@@ -60,8 +60,8 @@ def test_many_small_updates_keep_segments_bounded_and_answers_equal(tmp_path):
     counts = list(add_in_batches(files, tmp_path / "c", tmp_path / "ix", size=5))
     assert len(counts) == -(-len(files) // 5) >= 50
     # without merging there would be one segment per run
-    assert max(counts) < SEGMENTS_PER_TIER * 3
-    assert counts[-1] < len(counts) / 3
+    assert max(counts) <= FLOOR_SEGMENTS
+    assert FLOOR_SEGMENTS in counts and 1 in counts
     fresh = tmp_path / "fresh"
     update_index([tmp_path / "c"], index=fresh, jobs=1)
     with closing(Searcher(tmp_path / "ix")) as merged, closing(Searcher(fresh)) as built:
@@ -73,8 +73,8 @@ def test_open_searcher_keeps_answering_through_a_merge(tmp_path):
     files reads them to the end (as a server does until it reopens)."""
     files = sample_files()
     corpus, index = tmp_path / "c", tmp_path / "ix"
-    runs = add_in_batches(files[:110], corpus, index, size=10)
-    for _ in range(SEGMENTS_PER_TIER):
+    runs = add_in_batches(files, corpus, index, size=10)
+    for _ in range(FLOOR_SEGMENTS):
         next(runs)
     with closing(Searcher(index)) as zhen_searcher:
         old = zhen_searcher.whoosh_searcher()
@@ -85,7 +85,7 @@ def test_open_searcher_keeps_answering_through_a_merge(tmp_path):
             return [sorted((h.score, old.stored_fields(h.docnum)["id"]) for h in r) for r in found]
 
         before = seen()
-        assert next(runs) == 1  # ten segments of a tier and a new one: merged
+        assert next(runs) == 1  # four small segments and a new one: merged
         assert not any(segment_files(index, old))  # their files are gone
         assert seen() == before
 
@@ -127,12 +127,12 @@ indexer.update_index([sys.argv[1]], index=sys.argv[2], jobs=1)
 def test_killed_merge_loses_nothing(tmp_path):
     files = sample_files()
     corpus, index = tmp_path / "c", tmp_path / "ix"
-    assert list(add_in_batches(files[:100], corpus, index, size=10))[-1] == SEGMENTS_PER_TIER
+    assert list(add_in_batches(files[:40], corpus, index, size=10))[-1] == FLOOR_SEGMENTS
     with closing(Searcher(index)) as searcher:
         before = answers(searcher)
     batch = corpus / "batch-last"
     batch.mkdir()
-    for f in files[100:110]:
+    for f in files[40:50]:
         shutil.copy(f, batch / f.name)
     marker = tmp_path / "marker"
     proc = subprocess.Popen(
@@ -148,7 +148,7 @@ def test_killed_merge_loses_nothing(tmp_path):
     with closing(Searcher(index)) as searcher:  # the last commit, whole
         assert answers(searcher) == before
     report = update_index([corpus], index=index, jobs=1)  # and a rerun finishes
-    assert (report.added, report.failed, report.documents) == (10, 0, 110)
+    assert (report.added, report.failed, report.documents) == (10, 0, 50)
     assert segment_count(IndexStore(index).open()) == 1
 
 
@@ -167,10 +167,12 @@ def test_policy_picks_the_smallest_full_tier():
             return self.deleted
 
     big = [Seg(20_000) for _ in range(12)]
-    small = [Seg(50) for _ in range(SEGMENTS_PER_TIER)]
-    assert segments_to_merge(big[:3] + small[:-1]) == []
-    assert segments_to_merge(big + small) == small
+    mid = [Seg(5_000) for _ in range(SEGMENTS_PER_TIER)]
+    small = [Seg(50) for _ in range(FLOOR_SEGMENTS)]
+    assert segments_to_merge(big[:3] + mid[:-1] + small[:-1]) == []
+    assert segments_to_merge(big + mid + small) == small  # the small ones first
+    assert segments_to_merge(big + mid) == mid  # then the smallest full tier
     huge = [Seg(300_000) for _ in range(12)]  # past MAX_MERGE_DOCS: never merged
     assert segments_to_merge(huge) == []
-    replaced = Seg(1000, deleted=600)
+    replaced = Seg(5000, deleted=3000)
     assert segments_to_merge(big[:3] + [replaced]) == [replaced]

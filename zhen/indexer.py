@@ -51,6 +51,9 @@ CHUNK_WEIGHT_PER_JOB = 500_000
 # index 32 % smaller (48.0 -> 32.6 MB) for 5 % more CPU (22.1 -> 23.2 s);
 # level 3 gave 32.3 MB for 9 % (bench/RESULTS.md).
 COMPRESSION = 1
+# A chunk of fewer documents (a small update) is written by this process: one
+# segment instead of one per worker, and no worker start-up.
+SMALL_RUN = 1000
 # Documents handed to a worker process at a time.
 BATCH_DOCS = 10
 
@@ -152,6 +155,7 @@ class _Run:
         self.writer = None
         self.pending = {}  # id -> (Document, "added" or "updated") since the last commit
         self.pending_weight = 0.0
+        self.held = []  # pending documents not yet given to a writer
         self.weight_limit = CHUNK_WEIGHT_PER_JOB * self.jobs
         self.committed = 0
         self.report = IndexReport()
@@ -162,7 +166,7 @@ class _Run:
         seen = visit_documents(reader, known, self._one, report, self.progress)
         gone = prunable(known, seen, reader)
         if prune and gone:
-            self._writer()
+            self._writer(parallel=self.jobs > 1 and len(self.pending) >= SMALL_RUN)
             for doc_id in gone:
                 self.writer.delete_by_term("id", doc_id)
             report.removed = len(gone)
@@ -182,54 +186,69 @@ class _Run:
         if repeated:  # commit so the update can see it
             self._commit()
         how = "added" if old is None and not repeated else "updated"
+        setattr(self.report, how, getattr(self.report, how) + 1)
+        self.pending[doc.id] = (doc, how)
+        self.pending_weight += chunk_weight(doc)
+        if self.writer is None and self.jobs > 1 and len(self.pending) < SMALL_RUN:
+            self.held.append((doc, how))  # a small run is written by one process
+        else:
+            self._write(doc, how)
+        if len(self.pending) >= self.commit_every or self.pending_weight >= self.weight_limit:
+            self._commit()
+
+    def _write(self, doc, how):
         writer = self._writer()
+        if writer is None:  # a held document failed: the chunk was redone
+            return
         try:
             if how == "added":
                 writer.add_document(**document_fields(doc))
             else:
                 writer.update_document(**document_fields(doc))
         except Exception:  # analysis failed in this process (one job)
-            self._recover_chunk(doc, how)
-            return
-        setattr(self.report, how, getattr(self.report, how) + 1)
-        self.pending[doc.id] = (doc, how)
-        self.pending_weight += chunk_weight(doc)
-        if len(self.pending) >= self.commit_every or self.pending_weight >= self.weight_limit:
-            self._commit()
+            self._recover_chunk()
 
-    def _recover_chunk(self, doc, how):
+    def _recover_chunk(self):
         """A document failed half-way into the in-process writer, which
         cannot be trusted any more: drop the chunk and index it again one
         document at a time, so only the failing record is lost."""
-        entries = [*self.pending.values(), (doc, how)]
+        entries = list(self.pending.values())
         self.cancel()
-        self.pending, self.pending_weight = {}, 0.0
-        setattr(self.report, how, getattr(self.report, how) + 1)
+        self.pending, self.pending_weight, self.held = {}, 0.0, []
         self._index_one_by_one(entries)
 
-    def _writer(self):
+    def _writer(self, parallel=None):
+        """The chunk's writer (made on first use, then fed the documents held
+        back so far): worker processes for ``jobs`` > 1, except for a chunk
+        of fewer than :data:`SMALL_RUN` documents, written in this process."""
         if self.writer is None:
-            codec = ZhenCodec(compression=COMPRESSION)
-            if self.jobs > 1:
-                # Small batches, so a small update is shared by every worker.
-                self.writer = ResilientMpWriter(
-                    self.ix,
-                    procs=self.jobs,
-                    limitmb=LIMIT_MB,
-                    batchsize=BATCH_DOCS,
-                    multisegment=True,
-                    codec=codec,
-                    compound=False,
-                )
-            else:
-                self.writer = FastSegmentWriter(
-                    self.ix, limitmb=LIMIT_MB, codec=codec, compound=False
-                )
+            self.writer = self._new_writer(self.jobs > 1 if parallel is None else parallel)
+            while self.held:
+                self._write(*self.held.pop(0))
         return self.writer
+
+    def _new_writer(self, parallel):
+        codec = ZhenCodec(compression=COMPRESSION)
+        if not parallel:
+            return FastSegmentWriter(self.ix, limitmb=LIMIT_MB, codec=codec, compound=False)
+        # Small batches, so an update is shared by every worker.
+        return ResilientMpWriter(
+            self.ix,
+            procs=self.jobs,
+            limitmb=LIMIT_MB,
+            batchsize=BATCH_DOCS,
+            multisegment=True,
+            codec=codec,
+            compound=False,
+        )
 
     def _commit(self):
         if self.writer is None:
-            return
+            if not self.held:
+                return
+            self._writer(parallel=False)
+            if self.writer is None:  # redone one by one
+                return
         pending, before = self.pending, self.ix.doc_count()
         self.writer.commit(mergetype=tiered_merge)
         self.writer, self.pending, self.pending_weight = None, {}, 0.0

@@ -10,12 +10,15 @@ The policy here is the log-structured one of Lucene's ``LogMergePolicy``: a
 segment's *tier* is the number of digits of its live document count, so a
 tier holds segments within a factor of ten of each other. Whenever a tier
 holds :data:`SEGMENTS_PER_TIER` segments they are merged into one, which
-lands in the next tier. Each document is therefore rewritten about once per
-tier it climbs (a few times in an index's life), never once per commit;
-segments of :data:`MAX_MERGE_DOCS` documents or more are left as they are, so
-no merge ever costs more than a bounded amount of work. A segment with half
-its documents deleted (replaced by newer versions) is rewritten on its own
-to drop them.
+lands in the next tier. Segments under :data:`FLOOR_DOCS` documents (small
+updates) form one tier of their own, merged as soon as it holds
+:data:`FLOOR_SEGMENTS` (Lucene's "floor segment size"): each costs a search
+about as much as a large one, and merging them is cheap. Each document is
+therefore rewritten about once per tier it climbs (a few times in an
+index's life), never once per commit; segments of :data:`MAX_MERGE_DOCS`
+documents or more are left as they are, so no merge ever costs more than a
+bounded amount of work. A segment with half its documents deleted (replaced
+by newer versions) is rewritten on its own to drop them.
 
 Merges run inside the writer's commit: searchers keep reading the segments
 they opened until they reopen the index, and a merge that is killed never
@@ -28,6 +31,9 @@ from .whoosh_internals import add_segment
 
 # Segments of one tier merged together once there are this many.
 SEGMENTS_PER_TIER = 10
+# Segments smaller than this are merged together once there are this many.
+FLOOR_DOCS = 1000
+FLOOR_SEGMENTS = 4
 # Segments this large are never merged again (a merge costs about as much
 # as indexing its documents, in one process).
 MAX_MERGE_DOCS = 200_000
@@ -41,12 +47,16 @@ def tier(live_docs: int) -> int:
 
 
 def segments_to_merge(segments) -> list:
-    """The segments the policy merges now (empty when none): the smallest
-    full tier, or else every segment mostly made of deleted documents."""
+    """The segments the policy merges now (empty when none): the small
+    ones, the smallest full tier, or else every segment mostly made of
+    deleted documents."""
+    small = [seg for seg in segments if seg.doc_count() < FLOOR_DOCS]
+    if len(small) >= FLOOR_SEGMENTS:
+        return small
     tiers: dict[int, list] = {}
     for seg in segments:
         live = seg.doc_count()
-        if live < MAX_MERGE_DOCS:
+        if FLOOR_DOCS <= live < MAX_MERGE_DOCS:
             tiers.setdefault(tier(live), []).append(seg)
     for level in sorted(tiers):
         if len(tiers[level]) >= SEGMENTS_PER_TIER:
