@@ -1,0 +1,123 @@
+"""Every use of a Whoosh private name, in one package.
+
+zhen relies on Whoosh 2.7.4 beyond its public API in a few places, each
+for a measured reason (speed, or a Whoosh bug worked around). They all live
+here, so an upgrade of Whoosh is checked in one module:
+``tests/test_whoosh_internals.py`` fails with a clear message naming any
+private name that the installed Whoosh no longer has.
+
+* the codec: a term info with the ``set_inline`` name Whoosh's posting
+  writer calls (its own is ``set_inlined``), a field writer that uses it,
+  and a per-document reader that reads a segment's length column once;
+* :class:`CountingTopCollector`: a top-k collector that also keeps every
+  match (overrides ``_collect``, and never publishes ``minscore``);
+* :class:`UnionOr`: OR as a plain union tree (overrides ``_matcher``);
+* :class:`AndNot`: Whoosh's AndNot with its first-match bug fixed
+  (overrides ``AndNotMatcher._find_first``);
+* :class:`ResilientMpWriter`: a multi-process writer that survives a dead
+  worker (overrides ``_enqueue``, ``_commit``, uses ``tasks``) and whose
+  workers write with :class:`FastSegmentWriter` (``multiproc.SegmentWriter``
+  replaced in the worker process only);
+* :class:`FastSegmentWriter`: Whoosh's ``add_document`` with a document's
+  postings added to the pool field by field (``PostingPool.current``,
+  ``currentsize``, ``limit``, ``fieldnames``);
+* :func:`segment_count` (``FileIndex._segments``);
+* :func:`add_segment` (a merge that keeps exact field-length totals:
+  ``W3PerDocWriter._fieldlengths``);
+* for the question ranker (:mod:`zhen.postings`): a term's raw matcher, its
+  posting blocks whole, a segment's length table.
+"""
+
+from whoosh import collectors, matching, multiproc
+from whoosh import query as wq
+from whoosh.codec import whoosh3
+from whoosh.index import FileIndex
+from whoosh.multiproc import MpWriter
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
+
+from .codec import InliningFieldWriter, InliningTermInfo, LengthTableReader
+from .searching import (
+    AndNot,
+    CountingTopCollector,
+    UnionOr,
+    length_table,
+    posting_blocks,
+    segment_count,
+    term_matcher,
+)
+from .writing import FastSegmentWriter, ResilientMpWriter, add_segment
+
+__all__ = [
+    "AndNot",
+    "CountingTopCollector",
+    "FastSegmentWriter",
+    "InliningFieldWriter",
+    "InliningTermInfo",
+    "LengthTableReader",
+    "ResilientMpWriter",
+    "UnionOr",
+    "add_segment",
+    "length_table",
+    "missing_names",
+    "posting_blocks",
+    "segment_count",
+    "term_matcher",
+]
+
+# (owner, private name): what this package relies on.
+REQUIRED = [
+    (whoosh3, "_lenfield"),
+    (whoosh3.W3TermInfo, "set_inlined"),
+    (whoosh3.W3FieldWriter, "start_term"),
+    (whoosh3.W3PostingsWriter, "_write_block"),
+    (whoosh3.W3PerDocReader, "_cached_reader"),
+    (collectors.TopCollector, "_collect"),
+    (collectors.ScoredCollector, "matches"),
+    (wq.CompoundQuery, "_matcher"),
+    (matching.AndNotMatcher, "_find_first"),
+    (matching.AndNotMatcher, "_find_next"),
+    (MpWriter, "_enqueue"),
+    (MpWriter, "_commit"),
+    (MpWriter, "_new_task"),
+    (multiproc, "SegmentWriter"),
+    (multiproc.SubWriterTask, "run"),
+    (SegmentWriter, "_check_fields"),
+    (SegmentWriter, "_doc_boost"),
+    (SegmentWriter, "_field_boost"),
+    (FileIndex, "_segments"),
+    (SegmentReader, "_text_to_bytes"),
+    (whoosh3.W3LeafMatcher, "_read_data"),
+    (whoosh3.W3LeafMatcher, "_goto"),
+]
+# Instance attributes, checked on real objects by the test.
+REQUIRED_ATTRIBUTES = {
+    "W3FieldWriter": ("_postwriter", "_fieldobj"),
+    "W3PostingsWriter": (
+        "_blocklimit",
+        "_ids",
+        "_weights",
+        "_values",
+        "_maxweight",
+        "_minlength",
+        "_maxlength",
+    ),
+    "W3PerDocReader": ("_doccount",),
+    "W3PerDocWriter": ("_fieldlengths",),
+    "fixed-width column reader": ("_count", "_dbfile", "_basepos"),
+    "TopCollector": ("minscore",),
+    "MpWriter": ("tasks", "jobqueue", "resultqueue", "storage", "indexname", "subargs"),
+    "PostingPool": ("current", "currentsize", "limit", "fieldnames"),
+    "SegmentWriter": ("perdocwriter", "docnum", "pool", "_added"),
+    "SegmentReader": ("_terms", "_perdoc"),
+    "W3LeafMatcher": ("_data", "_blocklength", "_lastblock", "_nextoffset"),
+}
+
+
+def missing_names():
+    """``owner.name`` of every required private name Whoosh lacks."""
+    return [
+        f"{getattr(owner, '__name__', owner)}.{name}"
+        for owner, name in REQUIRED
+        if not hasattr(owner, name)
+    ]

@@ -1,0 +1,100 @@
+"""Searching beyond Whoosh's public API: counting every match, plain unions,
+a fixed AndNot, and posting blocks read whole for the question ranker."""
+
+from whoosh import collectors, matching
+from whoosh import query as wq
+from whoosh.util import make_binary_tree
+
+from .codec import LengthTableReader
+
+
+class CountingTopCollector(collectors.TopCollector):
+    """Whoosh's top-k collector, also keeping every matching document in
+    ``docset``.
+
+    Whoosh's scored collectors re-plan the matcher tree with the lowest
+    score still in the top k (``matcher.replace(minscore)``): a union then
+    drops a branch that cannot reach that score, and the documents only it
+    matches are never visited. That is right for ranking and wrong for
+    counting, so this collector never publishes a minimum score: re-planning
+    only removes exhausted branches, and every match is visited.
+    """
+
+    def _collect(self, global_docnum, score):
+        self.docset.add(global_docnum)
+        result = super()._collect(global_docnum, score)
+        self.minscore = 0
+        return result
+
+
+class UnionOr(wq.Or):
+    """Whoosh's OR as a plain tree of union matchers over the clauses that
+    match anything in a segment.
+
+    Whoosh's automatic choice for small segments preloads an array of 2,048
+    scores per OR and per segment, and its tree builder first looks up every
+    clause's size to balance the tree; both cost more than the whole match
+    of a short keyword query, on indexes with several segments.
+    """
+
+    def _matcher(self, subs, searcher, context):
+        matchers = [q.matcher(searcher, context) for q in subs]
+        matchers = [m for m in matchers if m.is_active()]
+        if not matchers:
+            return matching.NullMatcher()
+        tree = make_binary_tree(matching.UnionMatcher, matchers)
+        return matching.WrappingMatcher(tree, self.boost) if self.boost != 1.0 else tree
+
+
+def term_matcher(reader, field, term):
+    """A segment reader's raw matcher for one term (no scorer)."""
+    text = reader._text_to_bytes(field, term)
+    return reader._terms.matcher(field, text, reader.schema[field].format)
+
+
+def posting_blocks(matcher):
+    """(delta-coded ids, weights, count) of each block of a W3 leaf matcher,
+    a whole block at a time (its public interface gives one posting per
+    call, through several Python calls each)."""
+    while True:
+        matcher._read_data()
+        yield matcher._data[0], matcher._data[1], matcher._blocklength
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+def length_table(reader, field):
+    """A segment's one-byte field lengths of every document as bytes, when
+    it is read through zhen's codec (:class:`LengthTableReader`); else None."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if not isinstance(perdoc, LengthTableReader):
+        return None
+    return perdoc._length_table(field)
+
+
+def segment_count(ix):
+    """How many segments the index's last commit has."""
+    return len(ix._segments())
+
+
+class _AndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's matcher moves the excluded matcher up to the first
+    candidate only when both start on the same document: when the excluded
+    one starts earlier (it matches a document before the first candidate),
+    the first candidate is returned even when it is excluded. ``行政 -法``
+    then matched a document with 法 in each segment (found by the merge
+    tests: totals changed with the segmentation)."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class AndNot(wq.AndNot):
+    """``a ANDNOT b`` that never matches a document ``b`` matches."""
+
+    def matcher(self, searcher, context=None):
+        matches = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(matches, excluded)
