@@ -142,3 +142,18 @@ def opensearch_client(opensearch_url):
     client = OpenSearch(opensearch_url, timeout=30)
     yield client
     client.close()
+
+
+@pytest.fixture
+def cluster_url(opensearch_url, request):
+    """A fresh alias of its own for one test (its indexes deleted after)."""
+    from opensearchpy import OpenSearch
+
+    name = "zhen-t-" + request.node.name.lower().replace("_", "-")[:40]
+    client = OpenSearch(opensearch_url)
+    yield f"{opensearch_url}/{name}"
+    # by name: Elasticsearch 8 refuses wildcard deletes by default
+    for concrete in client.indices.get(index=f"{name}-*", ignore_unavailable=True):
+        client.indices.delete(index=concrete)
+    client.delete(index="zhen-locks", id=name, ignore=404)
+    client.close()

@@ -29,7 +29,7 @@ from zhen.schema import build_schema
 from zhen.search import Searcher
 
 from .helpers import SAMPLE, html
-from .search_node import opensearch_client, opensearch_url  # noqa: F401  (fixtures)
+from .search_node import cluster_url, opensearch_client, opensearch_url  # noqa: F401  (fixtures)
 
 QUERIES = [
     "商务部",
@@ -394,21 +394,6 @@ def test_deep_pages_use_search_after(opensearch_url, small_corpus, monkeypatch):
 
 
 # -- indexing -------------------------------------------------------------------
-
-
-@pytest.fixture
-def cluster_url(opensearch_url, request):
-    """A fresh alias of its own for one test (its indexes deleted after)."""
-    from opensearchpy import OpenSearch
-
-    name = "zhen-t-" + request.node.name.lower().replace("_", "-")[:40]
-    client = OpenSearch(opensearch_url)
-    yield f"{opensearch_url}/{name}"
-    # by name: Elasticsearch 8 refuses wildcard deletes by default
-    for concrete in client.indices.get(index=f"{name}-*", ignore_unavailable=True):
-        client.indices.delete(index=concrete)
-    client.delete(index="zhen-locks", id=name, ignore=404)
-    client.close()
 
 
 def _counts(report):

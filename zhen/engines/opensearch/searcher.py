@@ -37,6 +37,7 @@ from ...results import result_message as _message
 from ...search import _hit
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
+from .errors import EngineUnavailableError
 from .indexer import check_settings
 
 # The cluster's from + size cap (index.max_result_window).
@@ -161,10 +162,9 @@ class ClusterSearcher:
         for attempt in range(SEARCH_TRIES):
             try:
                 response = call()
-                if response.get("_shards", {}).get("failed", 0) and attempt < SEARCH_TRIES - 1:
-                    raise _Partial()
+                check_complete(response)
                 return response
-            except (_Partial, Unreachable, TransportError) as exc:
+            except (PartialAnswer, Unreachable, TransportError) as exc:
                 if attempt == SEARCH_TRIES - 1 or not _retryable(exc):
                     raise self._failure(exc) from None
             time.sleep(0.1 * 2**attempt)
@@ -172,6 +172,15 @@ class ClusterSearcher:
     def _failure(self, exc):
         """The zhen error for a failed request (a clear one when the URL is
         not a cluster at all)."""
+        if isinstance(exc, PartialAnswer):
+            return EngineUnavailableError(
+                f"only part of the index at {self.target} answered: {exc}",
+                hint=(
+                    "the cluster has lost every copy of some shards (health red); "
+                    "bring back the nodes that held them, or rebuild the index, then "
+                    "search again (GET /_cluster/health?level=indices shows which)"
+                ),
+            )
         if (
             getattr(exc, "status_code", None) == 404
             and getattr(exc, "error", "") == "index_not_found_exception"
@@ -219,17 +228,44 @@ class ClusterSearcher:
         return name, body.get("mappings", {}).get("_meta", {}).get("zhen_build", {})
 
 
-class _Partial(Exception):
-    """Some shards failed: the answer would be incomplete."""
+class PartialAnswer(Exception):
+    """Some shards of the index did not answer: totals, facets and the
+    ranking would silently leave out their documents."""
 
     status_code = None
+
+
+def check_complete(response):
+    """Raise :class:`PartialAnswer` unless every shard answered.
+
+    ``_shards.failed`` alone is not enough: a shard with no live copy (an
+    unassigned primary, the index red) is counted in ``total`` but neither
+    in ``successful`` nor in ``failed`` (seen on OpenSearch 2.19 and
+    Elasticsearch 8.19). ``successful`` includes the ``skipped`` shards
+    (those that showed they hold no match). Responses without ``_shards``
+    (a get, a mapping) pass.
+    """
+    shards = response.get("_shards")
+    if not shards:
+        return
+    answered = shards.get("successful", 0)
+    if answered >= shards.get("total", 0) and not shards.get("failed", 0):
+        return
+    reasons = sorted(
+        {
+            f"shard {f.get('shard', '?')}: {(f.get('reason') or {}).get('reason', f.get('reason'))}"
+            for f in shards.get("failures") or []
+        }
+    )
+    detail = f" ({'; '.join(reasons)})" if reasons else " (the others have no live copy)"
+    raise PartialAnswer(f"{answered} of {shards.get('total', 0)} shards{detail}")
 
 
 def _retryable(exc):
     """An alias that moved (the old index deleted mid-request), a lost or
     busy node, incomplete shards: worth another try."""
     status = getattr(exc, "status_code", None)
-    if isinstance(exc, _Partial) or status in (429, 502, 503, 504) or status == "N/A":
+    if isinstance(exc, PartialAnswer) or status in (429, 502, 503, 504) or status == "N/A":
         return True
     if status == 404:
         return getattr(exc, "error", "") == "index_not_found_exception"
