@@ -13,8 +13,9 @@ exact, and ``terms`` aggregations give the year, site and batch facets.
 
 Ranking is the cluster's BM25 over the compiled query, with the same
 boosts; ties go by id. Questions (:func:`zhen.compiler.question_of`) match
-the same documents as on Whoosh but are ranked by that BM25 sum, not by
-zhen.rank's fused views. There is no spelling suggestion yet.
+the same documents as on Whoosh and are ranked as zhen.rank ranks them:
+its views scored by the cluster on ranking fields made for them, fused
+here (:mod:`.fusion`, :mod:`.ranking`). There is no spelling suggestion yet.
 
 Deep pages: a page ending beyond the cluster's result window (10,000, the
 ``from + size`` cap) is reached with ``search_after``, walking the sort
@@ -38,6 +39,7 @@ from ...search import _hit
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
 from .errors import EngineUnavailableError
+from .fusion import rank_question
 from .indexer import check_settings
 
 # The cluster's from + size cap (index.max_result_window).
@@ -56,6 +58,7 @@ class ClusterSearcher:
         self.target, self.client, _ = connect(url, check=False)
         self.compiler = DslCompiler(self.userdict, weights, recall_weight)
         self._checked = set()  # concrete indexes whose fingerprint matched
+        self._engine = None  # "opensearch" or "elasticsearch", asked when needed
 
     def close(self):
         self.client.close()
@@ -88,6 +91,10 @@ class ClusterSearcher:
     def _run(self, tree, page, limit, sort):
         """(the response for the page, relaxed?), as Searcher._run decides."""
         question = question_of(self.compiler.compiler, tree) if sort == "relevance" else None
+        if question is not None and page * limit <= RESULT_WINDOW:
+            ranked = self._question(question, self.compiler.compile(tree), page, limit)
+            if ranked is not None:
+                return ranked, False
         found = self._page(self.compiler.compile(tree), page, limit, sort)
         if question is None and not found["hits"]["total"]["value"] and _relaxable(tree):
             loose = self._page(self.compiler.compile(tree, loose=True), page, limit, sort)
@@ -123,6 +130,65 @@ class ClusterSearcher:
                 )
                 counted["hits"]["hits"] = hits["hits"]["hits"]
         return counted
+
+    def _question(self, question, matching, page, limit):
+        """The response for a page of a question ranked as zhen.rank ranks
+        it (:mod:`.fusion`): total and facets of what it matches, the
+        page's documents in fused order with their fused scores; None when
+        the ranking cannot be settled within the result window."""
+        counted = self._search(
+            {"query": matching, "size": 0, "track_total_hits": True, "aggs": facet_aggregations()}
+        )
+        ranked = rank_question(
+            self._msearch, question, matching, page * limit, self.userdict, self._k1_factor()
+        )
+        if ranked is None:
+            return None
+        ranked = ranked[(page - 1) * limit :]
+        counted["hits"]["hits"] = self._documents(ranked) if ranked else []
+        return counted
+
+    def _documents(self, ranked):
+        """Raw hits of the documents [(id, score)], in that order, scored so."""
+        found = self._search(
+            {
+                "query": {"ids": {"values": [doc for doc, _ in ranked]}},
+                "size": len(ranked),
+                "_source": SOURCE,
+                "track_total_hits": False,
+            }
+        )
+        by_id = {hit["_id"]: hit for hit in found["hits"]["hits"]}
+        return [{**by_id[doc], "_score": score} for doc, score in ranked if doc in by_id]
+
+    def _msearch(self, bodies):
+        """The responses to several search bodies, in one ``_msearch`` with
+        index-wide term statistics (``dfs_query_then_fetch``); retried and
+        refused as one search is (each answer must be whole)."""
+        if not bodies:
+            return []
+        lines = [line for body in bodies for line in ({}, body)]
+
+        def call():
+            answer = self.client.msearch(
+                body=lines,
+                index=self.target.name,
+                params={"search_type": "dfs_query_then_fetch"},
+            )
+            for item in answer["responses"]:
+                _raise_item_error(item)
+                check_complete(item)
+            return answer
+
+        return self._request(call)["responses"]
+
+    def _k1_factor(self):
+        """Whether the engine's BM25 leaves out zhen.rank's (k1 + 1) factor:
+        OpenSearch keeps Lucene's legacy BM25 (with it), Elasticsearch 8
+        the current one (without)."""
+        if self._engine is None:
+            self._engine = detect(self.target)
+        return self._engine == "elasticsearch"
 
     def _skip(self, query, sort, count):
         """The sort values of the ``count``-th hit (``search_after`` walk)."""
@@ -226,6 +292,18 @@ class ClusterSearcher:
         response = self._request(lambda: self.client.indices.get_mapping(index=self.target.name))
         ((name, body),) = response.items()
         return name, body.get("mappings", {}).get("_meta", {}).get("zhen_build", {})
+
+
+def _raise_item_error(item):
+    """Raise an ``_msearch`` answer's error as the client raises a request's."""
+    if "error" not in item:
+        return
+    from opensearchpy.exceptions import HTTP_EXCEPTIONS, TransportError
+
+    status = item.get("status", 500)
+    error = item["error"]
+    kind = error.get("type", str(error)) if isinstance(error, dict) else str(error)
+    raise HTTP_EXCEPTIONS.get(status, TransportError)(status, kind, item)
 
 
 class PartialAnswer(Exception):

@@ -1,0 +1,136 @@
+"""The cluster's question ranker: zhen.rank's views scored by the cluster
+(on the ranking fields of :mod:`.ranking`), fused here.
+
+:func:`rank_question` returns the k best documents of a question by the
+fused score of :func:`zhen.rank.fused_scores`: each view's BM25 divided by
+its best score over the whole index, weighted, added; only documents the
+question matches (its bigrams or words, its filters, not its exclusions)
+are ranked. See :mod:`.ranking` for how the scores are made the same.
+"""
+
+from dataclasses import replace
+
+from ...rank import COMMON_CHAR, PARAMS, WEIGHTS, views
+from .ranking import FIRST_N, field_name
+
+MAX_N = 10_000  # the result window: a view's top N can go no deeper
+
+
+def rank_question(msearch, question, matching, k, userdict=None, k1_factor=False):
+    """[(id, fused score)] of the ``k`` best matching documents, best first
+    (ties by id), or None when the views cannot be ranked exactly within
+    the result window. ``msearch(bodies)`` answers a list of search bodies
+    (``dfs_query_then_fetch``); ``matching`` is the DSL of the compiled
+    question (what it matches); ``k1_factor``: the engine's BM25 leaves out
+    the (k1 + 1) factor of zhen.rank's formula (so boosts put it back)."""
+    queries = view_queries(msearch, question, userdict, k1_factor)
+    if not queries:
+        return []
+    n = max(FIRST_N, 2 * k)
+    while True:
+        ranked = _rank(msearch, queries, matching, k, min(n, MAX_N))
+        if ranked is not None:
+            return ranked
+        if n >= MAX_N:
+            return None
+        n *= 2
+
+
+def view_queries(msearch, question, userdict, k1_factor):
+    """{view: (weight, DSL query)} of the question's views on the ranking
+    fields (views with no weight or no term left out)."""
+    found = views(question.text, userdict, question.scope)
+    out = {}
+    for name, groups in found.items():
+        weight = WEIGHTS.get(name, 0.0)
+        clauses = []
+        for group in groups:
+            terms = _rare_chars(msearch, group) if group.chars else group.terms
+            boost = PARAMS[group.lang][0] + 1 if k1_factor else 1.0
+            field = field_name(group)
+            clauses += [{"term": {field: {"value": t, "boost": boost}}} for t in terms]
+        if weight and clauses:
+            out[name] = (weight, {"bool": {"should": clauses}})
+    return out
+
+
+def _rare_chars(msearch, group):
+    """The group's characters in at most COMMON_CHAR of the documents, as
+    the question's own bigrams tell (:func:`zhen.rank._rare_chars`)."""
+    grams_field = field_name(replace(group, chars=False))
+    bodies = [{"size": 0, "track_total_hits": True, "query": {"match_all": {}}}]
+    bodies += [
+        {"size": 0, "track_total_hits": True, "query": {"term": {grams_field: gram}}}
+        for gram in group.grams
+    ]
+    counts = [r["hits"]["total"]["value"] for r in msearch(bodies)]
+    most, seen = counts[0] * COMMON_CHAR, {}
+    for gram, df in zip(group.grams, counts[1:]):
+        for char in gram:
+            seen[char] = max(seen.get(char, 0), df)
+    return [c for c in group.terms if seen.get(c, 0) <= most]
+
+
+def _rank(msearch, queries, matching, k, n):
+    """The k best by fused score when the top n of every view settle them
+    exactly, else None."""
+    bodies = []
+    for _, query in queries.values():
+        bodies.append({"query": query, "size": 1, "_source": False, "track_total_hits": False})
+        bodies.append(
+            {
+                "query": {"bool": {"must": [query], "filter": [matching]}},
+                "size": n,
+                "_source": False,
+                "track_total_hits": False,
+            }
+        )
+    answers = msearch(bodies)
+    best, tops = {}, {}
+    for i, name in enumerate(queries):
+        best[name] = answers[2 * i]["hits"]["max_score"] or 0.0
+        tops[name] = _scored(answers[2 * i + 1])
+    # A document in no view's top n scores at most each view's n-th score.
+    bound = sum(
+        queries[v][0] * min(top.values()) / best[v]
+        for v, top in tops.items()
+        if len(top) == n and best[v] > 0
+    )
+    scores = _complete(msearch, queries, tops, n)
+    fused = {
+        doc: sum(queries[v][0] * s / best[v] for v, s in by_view.items() if best[v] > 0)
+        for doc, by_view in scores.items()
+    }
+    ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
+    if bound > 0 and (len(ranked) < k or ranked[-1][1] < bound):
+        return None
+    return ranked
+
+
+def _complete(msearch, queries, tops, n):
+    """{doc: {view: score}} of every candidate in every view: a view whose
+    top n was cut short scores the candidates it did not list (one request
+    each); a view that listed all its matches scores the others 0."""
+    candidates = set().union(*tops.values())
+    scores = {doc: {} for doc in candidates}
+    missing = {v: sorted(candidates - set(top)) for v, top in tops.items() if len(top) == n}
+    asks = [(v, ids) for v, ids in missing.items() if ids]
+    answers = msearch(
+        [
+            {
+                "query": {"bool": {"must": [queries[v][1]], "filter": [{"ids": {"values": ids}}]}},
+                "size": len(ids),
+                "_source": False,
+                "track_total_hits": False,
+            }
+            for v, ids in asks
+        ]
+    )
+    for view, top in [*tops.items(), *((v, _scored(a)) for (v, _), a in zip(asks, answers))]:
+        for doc, score in top.items():
+            scores[doc][view] = score
+    return scores
+
+
+def _scored(answer):
+    return {hit["_id"]: hit["_score"] for hit in answer["hits"]["hits"]}
