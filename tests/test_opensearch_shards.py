@@ -66,7 +66,9 @@ def test_a_red_shard_is_an_error_not_a_short_answer(cluster_url, small_corpus, o
     docs, _ = read_corpus([small_corpus])
     name, kept = _red_index(client, alias, docs)
     raw = client.search(index=alias, body={"query": {"match_all": {}}})["_shards"]
-    assert raw["total"] == 2 and raw["successful"] == 1 and raw["failed"] == 0, raw
+    # OpenSearch counts the missing shard in no column but total (failed 0),
+    # Elasticsearch as failed: zhen must catch both.
+    assert raw["total"] == 2 and raw["successful"] == 1, raw
 
     searcher = ClusterSearcher(cluster_url)
     try:

@@ -10,20 +10,19 @@ are ranked. See :mod:`.ranking` for how the scores are made the same.
 
 from dataclasses import replace
 
-from ...rank import COMMON_CHAR, PARAMS, WEIGHTS, views
+from ...rank import COMMON_CHAR, WEIGHTS, views
 from .ranking import FIRST_N, field_name
 
 MAX_N = 10_000  # the result window: a view's top N can go no deeper
 
 
-def rank_question(msearch, question, matching, k, userdict=None, k1_factor=False):
+def rank_question(msearch, question, matching, k, userdict=None):
     """[(id, fused score)] of the ``k`` best matching documents, best first
     (ties by id), or None when the views cannot be ranked exactly within
     the result window. ``msearch(bodies)`` answers a list of search bodies
     (``dfs_query_then_fetch``); ``matching`` is the DSL of the compiled
-    question (what it matches); ``k1_factor``: the engine's BM25 leaves out
-    the (k1 + 1) factor of zhen.rank's formula (so boosts put it back)."""
-    queries = view_queries(msearch, question, userdict, k1_factor)
+    question (what it matches)."""
+    queries = view_queries(msearch, question, userdict)
     if not queries:
         return []
     n = max(FIRST_N, 2 * k)
@@ -36,7 +35,7 @@ def rank_question(msearch, question, matching, k, userdict=None, k1_factor=False
         n *= 2
 
 
-def view_queries(msearch, question, userdict, k1_factor):
+def view_queries(msearch, question, userdict):
     """{view: (weight, DSL query)} of the question's views on the ranking
     fields (views with no weight or no term left out)."""
     found = views(question.text, userdict, question.scope)
@@ -46,9 +45,8 @@ def view_queries(msearch, question, userdict, k1_factor):
         clauses = []
         for group in groups:
             terms = _rare_chars(msearch, group) if group.chars else group.terms
-            boost = PARAMS[group.lang][0] + 1 if k1_factor else 1.0
             field = field_name(group)
-            clauses += [{"term": {field: {"value": t, "boost": boost}}} for t in terms]
+            clauses += [{"term": {field: t}} for t in terms]
         if weight and clauses:
             out[name] = (weight, {"bool": {"should": clauses}})
     return out

@@ -17,8 +17,9 @@ cluster has no BM25F query on the minimal distributions (no
   the term there (the character whose occurrence it is, as
   :func:`zhen.postings.char_postings` counts them).
 * **One query per view** (a ``bool`` of ``term`` clauses on the view's
-  ranking fields, each clause boosted by the group's k1 + 1 where the
-  engine's BM25 leaves that factor out), sent together with ``_msearch``
+  ranking fields; both engines' BM25 similarity is still Lucene's legacy
+  one, with zhen.rank's (k1 + 1) factor: checked on OpenSearch 2.19 and
+  Elasticsearch 8.19, and by the ranking tests), sent together with ``_msearch``
   and ``dfs_query_then_fetch`` (index-wide term statistics whatever the
   number of shards): the view's best score over the whole index, and its
   top N among the documents the question matches.

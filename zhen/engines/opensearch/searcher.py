@@ -58,7 +58,6 @@ class ClusterSearcher:
         self.target, self.client, _ = connect(url, check=False)
         self.compiler = DslCompiler(self.userdict, weights, recall_weight)
         self._checked = set()  # concrete indexes whose fingerprint matched
-        self._engine = None  # "opensearch" or "elasticsearch", asked when needed
 
     def close(self):
         self.client.close()
@@ -139,9 +138,7 @@ class ClusterSearcher:
         counted = self._search(
             {"query": matching, "size": 0, "track_total_hits": True, "aggs": facet_aggregations()}
         )
-        ranked = rank_question(
-            self._msearch, question, matching, page * limit, self.userdict, self._k1_factor()
-        )
+        ranked = rank_question(self._msearch, question, matching, page * limit, self.userdict)
         if ranked is None:
             return None
         ranked = ranked[(page - 1) * limit :]
@@ -181,14 +178,6 @@ class ClusterSearcher:
             return answer
 
         return self._request(call)["responses"]
-
-    def _k1_factor(self):
-        """Whether the engine's BM25 leaves out zhen.rank's (k1 + 1) factor:
-        OpenSearch keeps Lucene's legacy BM25 (with it), Elasticsearch 8
-        the current one (without)."""
-        if self._engine is None:
-            self._engine = detect(self.target)
-        return self._engine == "elasticsearch"
 
     def _skip(self, query, sort, count):
         """The sort values of the ``count``-th hit (``search_after`` walk)."""
@@ -318,8 +307,8 @@ def check_complete(response):
 
     ``_shards.failed`` alone is not enough: a shard with no live copy (an
     unassigned primary, the index red) is counted in ``total`` but neither
-    in ``successful`` nor in ``failed`` (seen on OpenSearch 2.19 and
-    Elasticsearch 8.19). ``successful`` includes the ``skipped`` shards
+    in ``successful`` nor in ``failed`` on OpenSearch 2.19 (Elasticsearch
+    8.19 counts it as failed). ``successful`` includes the ``skipped`` shards
     (those that showed they hold no match). Responses without ``_shards``
     (a get, a mapping) pass.
     """
