@@ -16,52 +16,66 @@ from .ranking import FIRST_N, field_name
 MAX_N = 10_000  # the result window: a view's top N can go no deeper
 
 
-def rank_question(msearch, question, matching, k, userdict=None):
-    """[(id, fused score)] of the ``k`` best matching documents, best first
-    (ties by id), or None when the views cannot be ranked exactly within
-    the result window. ``msearch(bodies)`` answers a list of search bodies
+def rank_question(msearch, question, matching, k, userdict=None, also=()):
+    """([(id, fused score)] of the ``k`` best matching documents, best
+    first, ties by id, or None when the views cannot be ranked exactly
+    within the result window; the answers to ``also``).
+
+    ``msearch(bodies)`` answers a list of search bodies
     (``dfs_query_then_fetch``); ``matching`` is the DSL of the compiled
-    question (what it matches)."""
-    queries = view_queries(msearch, question, userdict)
+    question (what it matches); ``also``: other search bodies (e.g. the
+    total and facets), sent with the first request to save a round trip."""
+    queries, answers = view_queries(msearch, question, userdict, also)
     if not queries:
-        return []
+        return [], answers
     n = max(FIRST_N, 2 * k)
     while True:
         ranked = _rank(msearch, queries, matching, k, min(n, MAX_N))
-        if ranked is not None:
-            return ranked
-        if n >= MAX_N:
-            return None
+        if ranked is not None or n >= MAX_N:
+            return ranked, answers
         n *= 2
 
 
-def view_queries(msearch, question, userdict):
-    """{view: (weight, DSL query)} of the question's views on the ranking
-    fields (views with no weight or no term left out)."""
+def view_queries(msearch, question, userdict, also=()):
+    """({view: (weight, DSL query)} of the question's views on the ranking
+    fields, views with no weight or no term left out; the answers to
+    ``also``, asked with the character counts)."""
     found = views(question.text, userdict, question.scope)
+    chars = [group for group in found.get("chars", ()) if group.chars]
+    bodies = [body for group in chars for body in _gram_counts(group)]
+    answers = msearch([*also, *bodies])
+    rare, start = {}, len(also)
+    for group in chars:
+        rare[group] = _rare_chars(group, answers[start : start + len(group.grams) + 1])
+        start += len(group.grams) + 1
     out = {}
     for name, groups in found.items():
         weight = WEIGHTS.get(name, 0.0)
         clauses = []
         for group in groups:
-            terms = _rare_chars(msearch, group) if group.chars else group.terms
             field = field_name(group)
-            clauses += [{"term": {field: t}} for t in terms]
+            clauses += [{"term": {field: t}} for t in rare.get(group, group.terms)]
         if weight and clauses:
             out[name] = (weight, {"bool": {"should": clauses}})
-    return out
+    return out, answers[: len(also)]
 
 
-def _rare_chars(msearch, group):
-    """The group's characters in at most COMMON_CHAR of the documents, as
-    the question's own bigrams tell (:func:`zhen.rank._rare_chars`)."""
+def _gram_counts(group):
+    """Search bodies counting every document, then those with each of the
+    character group's bigrams (in the bigram view's field)."""
     grams_field = field_name(replace(group, chars=False))
     bodies = [{"size": 0, "track_total_hits": True, "query": {"match_all": {}}}]
-    bodies += [
+    return bodies + [
         {"size": 0, "track_total_hits": True, "query": {"term": {grams_field: gram}}}
         for gram in group.grams
     ]
-    counts = [r["hits"]["total"]["value"] for r in msearch(bodies)]
+
+
+def _rare_chars(group, answers):
+    """The group's characters in at most COMMON_CHAR of the documents, as
+    the question's own bigrams tell (:func:`zhen.rank._rare_chars`), from
+    the answers to :func:`_gram_counts`."""
+    counts = [answer["hits"]["total"]["value"] for answer in answers]
     most, seen = counts[0] * COMMON_CHAR, {}
     for gram, df in zip(group.grams, counts[1:]):
         for char in gram:

@@ -135,10 +135,15 @@ class ClusterSearcher:
         it (:mod:`.fusion`): total and facets of what it matches, the
         page's documents in fused order with their fused scores; None when
         the ranking cannot be settled within the result window."""
-        counted = self._search(
-            {"query": matching, "size": 0, "track_total_hits": True, "aggs": facet_aggregations()}
+        count = {"query": matching, "size": 0, "track_total_hits": True}
+        ranked, (counted,) = rank_question(
+            self._msearch,
+            question,
+            matching,
+            page * limit,
+            self.userdict,
+            also=[{**count, "aggs": facet_aggregations()}],
         )
-        ranked = rank_question(self._msearch, question, matching, page * limit, self.userdict)
         if ranked is None:
             return None
         ranked = ranked[(page - 1) * limit :]
