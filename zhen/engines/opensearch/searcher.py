@@ -15,7 +15,8 @@ Ranking is the cluster's BM25 over the compiled query, with the same
 boosts; ties go by id. Questions (:func:`zhen.compiler.question_of`) match
 the same documents as on Whoosh and are ranked as zhen.rank ranks them:
 its views scored by the cluster on ranking fields made for them, fused
-here (:mod:`.fusion`, :mod:`.ranking`). There is no spelling suggestion yet.
+here (:mod:`.fusion`, :mod:`.ranking`). "Did you mean" is zhen.suggest's,
+reading the cluster's vocabulary (:mod:`.spelling`).
 
 Deep pages: a page ending beyond the cluster's result window (10,000, the
 ``from + size`` cap) is reached with ``search_after``, walking the sort
@@ -31,16 +32,18 @@ from ...facets import FACETS
 from ...highlight import Needles
 from ...query import parse, positive_leaves
 from ...rank import QuestionHit
-from ...results import DEFAULT_LIMIT, SearchResult
+from ...results import DEFAULT_LIMIT, SearchResult, has_latin
 from ...results import check_paging as _check_paging
 from ...results import relaxable as _relaxable
 from ...results import result_message as _message
 from ...search import _hit
+from .answers import PartialAnswer, check_complete, raise_item_error, retryable
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
 from .errors import EngineUnavailableError
 from .fusion import rank_question
 from .indexer import check_settings
+from .spelling import cluster_suggestion
 
 # The cluster's from + size cap (index.max_result_window).
 RESULT_WINDOW = 10_000
@@ -83,6 +86,8 @@ class ClusterSearcher:
             relaxed=relaxed,
             total_relation=total["relation"],
         )
+        if result.total == 0 or has_latin(tree):
+            result.suggestion = cluster_suggestion(self, text, tree)
         result.message = _message(result)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
@@ -178,7 +183,7 @@ class ClusterSearcher:
                 params={"search_type": "dfs_query_then_fetch"},
             )
             for item in answer["responses"]:
-                _raise_item_error(item)
+                raise_item_error(item)
                 check_complete(item)
             return answer
 
@@ -225,7 +230,7 @@ class ClusterSearcher:
                 check_complete(response)
                 return response
             except (PartialAnswer, Unreachable, TransportError) as exc:
-                if attempt == SEARCH_TRIES - 1 or not _retryable(exc):
+                if attempt == SEARCH_TRIES - 1 or not retryable(exc):
                     raise self._failure(exc) from None
             time.sleep(0.1 * 2**attempt)
 
@@ -286,64 +291,6 @@ class ClusterSearcher:
         response = self._request(lambda: self.client.indices.get_mapping(index=self.target.name))
         ((name, body),) = response.items()
         return name, body.get("mappings", {}).get("_meta", {}).get("zhen_build", {})
-
-
-def _raise_item_error(item):
-    """Raise an ``_msearch`` answer's error as the client raises a request's."""
-    if "error" not in item:
-        return
-    from opensearchpy.exceptions import HTTP_EXCEPTIONS, TransportError
-
-    status = item.get("status", 500)
-    error = item["error"]
-    kind = error.get("type", str(error)) if isinstance(error, dict) else str(error)
-    raise HTTP_EXCEPTIONS.get(status, TransportError)(status, kind, item)
-
-
-class PartialAnswer(Exception):
-    """Some shards of the index did not answer: totals, facets and the
-    ranking would silently leave out their documents."""
-
-    status_code = None
-
-
-def check_complete(response):
-    """Raise :class:`PartialAnswer` unless every shard answered.
-
-    ``_shards.failed`` alone is not enough: a shard with no live copy (an
-    unassigned primary, the index red) is counted in ``total`` but neither
-    in ``successful`` nor in ``failed`` on OpenSearch 2.19 (Elasticsearch
-    8.19 counts it as failed). ``successful`` includes the ``skipped`` shards
-    (those that showed they hold no match). Responses without ``_shards``
-    (a get, a mapping) pass.
-    """
-    shards = response.get("_shards")
-    if not shards:
-        return
-    answered = shards.get("successful", 0)
-    if answered >= shards.get("total", 0) and not shards.get("failed", 0):
-        return
-    reasons = sorted(
-        {
-            f"shard {f.get('shard', '?')}: {(f.get('reason') or {}).get('reason', f.get('reason'))}"
-            for f in shards.get("failures") or []
-        }
-    )
-    detail = f" ({'; '.join(reasons)})" if reasons else " (the others have no live copy)"
-    raise PartialAnswer(f"{answered} of {shards.get('total', 0)} shards{detail}")
-
-
-def _retryable(exc):
-    """An alias that moved (the old index deleted mid-request), a lost or
-    busy node, incomplete shards: worth another try."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, PartialAnswer) or status in (429, 502, 503, 504) or status == "N/A":
-        return True
-    if status == 404:
-        return getattr(exc, "error", "") == "index_not_found_exception"
-    from opensearchpy.exceptions import ConnectionError as Unreachable
-
-    return isinstance(exc, Unreachable)
 
 
 def sort_order(sort):
