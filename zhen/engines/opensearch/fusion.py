@@ -21,16 +21,22 @@ def rank_question(msearch, question, matching, k, userdict=None, also=()):
     first, ties by id, or None when the views cannot be ranked exactly
     within the result window; the answers to ``also``).
 
-    ``msearch(bodies)`` answers a list of search bodies
-    (``dfs_query_then_fetch``); ``matching`` is the DSL of the compiled
-    question (what it matches); ``also``: other search bodies (e.g. the
-    total and facets), sent with the first request to save a round trip."""
-    queries, answers = view_queries(msearch, question, userdict, also)
+    ``msearch(bodies, statistics)`` answers a list of search bodies
+    (with index-wide term statistics, ``dfs_query_then_fetch``, when
+    ``statistics``: needed for scores when the index has several shards,
+    a cost otherwise); ``matching`` is the DSL of the compiled question
+    (what it matches); ``also``: other search bodies (e.g. the total and
+    facets), sent with the first request to save a round trip."""
+    queries, answers, shards = view_queries(msearch, question, userdict, also)
     if not queries:
         return [], answers
+
+    def scoring(bodies):
+        return msearch(bodies, shards > 1)
+
     n = max(FIRST_N, 2 * k)
     while True:
-        ranked = _rank(msearch, queries, matching, k, min(n, MAX_N))
+        ranked = _rank(scoring, queries, matching, k, min(n, MAX_N))
         if ranked is not None or n >= MAX_N:
             return ranked, answers
         n *= 2
@@ -39,11 +45,13 @@ def rank_question(msearch, question, matching, k, userdict=None, also=()):
 def view_queries(msearch, question, userdict, also=()):
     """({view: (weight, DSL query)} of the question's views on the ranking
     fields, views with no weight or no term left out; the answers to
-    ``also``, asked with the character counts)."""
+    ``also``, asked with the character counts; the index's shards, as
+    those answers say, 2 when none was asked)."""
     found = views(question.text, userdict, question.scope)
     chars = [group for group in found.get("chars", ()) if group.chars]
     bodies = [body for group in chars for body in _gram_counts(group)]
-    answers = msearch([*also, *bodies])
+    answers = msearch([*also, *bodies], False)  # counts: no statistics needed
+    shards = max((answer["_shards"]["total"] for answer in answers), default=2)
     rare, start = {}, len(also)
     for group in chars:
         rare[group] = _rare_chars(group, answers[start : start + len(group.grams) + 1])
@@ -57,7 +65,7 @@ def view_queries(msearch, question, userdict, also=()):
             clauses += [{"term": {field: t}} for t in rare.get(group, group.terms)]
         if weight and clauses:
             out[name] = (weight, {"bool": {"should": clauses}})
-    return out, answers[: len(also)]
+    return out, answers[: len(also)], shards
 
 
 def _gram_counts(group):

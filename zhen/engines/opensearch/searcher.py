@@ -168,10 +168,11 @@ class ClusterSearcher:
         by_id = {hit["_id"]: hit for hit in found["hits"]["hits"]}
         return [{**by_id[doc], "_score": score} for doc, score in ranked if doc in by_id]
 
-    def _msearch(self, bodies):
-        """The responses to several search bodies, in one ``_msearch`` with
-        index-wide term statistics (``dfs_query_then_fetch``); retried and
-        refused as one search is (each answer must be whole)."""
+    def _msearch(self, bodies, statistics=True):
+        """The responses to several search bodies, in one ``_msearch``
+        (with index-wide term statistics, ``dfs_query_then_fetch``, when
+        ``statistics``); retried and refused as one search is (each answer
+        must be whole)."""
         if not bodies:
             return []
         lines = [line for body in bodies for line in ({}, body)]
@@ -180,7 +181,9 @@ class ClusterSearcher:
             answer = self.client.msearch(
                 body=lines,
                 index=self.target.name,
-                params={"search_type": "dfs_query_then_fetch"},
+                params={
+                    "search_type": "dfs_query_then_fetch" if statistics else "query_then_fetch"
+                },
             )
             for item in answer["responses"]:
                 raise_item_error(item)
