@@ -10,9 +10,13 @@ conftest, so only the tests that ask for a cluster pay for one)::
 
 The node is started by ``scripts/search-node`` in a folder of its own under
 /var/tmp, on a free port, and stopped (and its folder removed) when the
-session ends. Setting ``ZHEN_TEST_OPENSEARCH_URL`` uses that cluster instead
-and leaves it alone. Without Java, without Maven (and no cached distribution)
-or without opensearch-py, the tests are skipped with the reason.
+session ends. Which engine: OpenSearch, or Elasticsearch 8 when
+``ZHEN_TEST_ENGINE=elasticsearch`` (the same tests run on both; .ci/run
+runs the cluster tests once with each). Setting ``ZHEN_TEST_OPENSEARCH_URL``
+uses that cluster instead and leaves it alone (``ZHEN_TEST_ENGINE`` then
+says which engine it is). Without Java, without Maven (and no cached
+distribution) or without opensearch-py, the tests are skipped with the
+reason.
 """
 
 import os
@@ -26,22 +30,32 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "search-node"
-VERSION = "2.19.6"
-CACHED_ZIP = (
-    Path.home()
-    / ".m2/repository/org/opensearch/distribution/integ-test-zip"
-    / f"opensearch/{VERSION}/opensearch-{VERSION}.zip"
-)
+# engine -> (Maven group path, version): as in scripts/search-node.
+DISTRIBUTIONS = {
+    "opensearch": ("org/opensearch/distribution/integ-test-zip", "2.19.6"),
+    "elasticsearch": ("org/elasticsearch/distribution/integ-test-zip", "8.19.21"),
+}
+ENGINE = os.environ.get("ZHEN_TEST_ENGINE", "opensearch")
+if ENGINE not in DISTRIBUTIONS:
+    raise RuntimeError(f"ZHEN_TEST_ENGINE={ENGINE!r}: use one of {sorted(DISTRIBUTIONS)}")
+
+
+def cached_zip(engine=ENGINE):
+    """Where mvn keeps the engine's distribution once fetched."""
+    group, version = DISTRIBUTIONS[engine]
+    return Path.home() / ".m2/repository" / group / engine / version / f"{engine}-{version}.zip"
+
+
 TRANSPORT_OFFSET = 100  # as in scripts/search-node
 START_TIMEOUT = 240
 
 
-def missing_requirement():
-    """Why a node cannot be started here, or None when it can."""
+def missing_requirement(engine=ENGINE):
+    """Why a node of ``engine`` cannot be started here, or None when it can."""
     if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
         return "Java is missing (apt-get install -y openjdk-17-jre-headless)"
-    if not shutil.which("mvn") and not CACHED_ZIP.exists():
-        return "Maven is missing (apt-get install -y maven) and OpenSearch is not cached"
+    if not shutil.which("mvn") and not cached_zip(engine).exists():
+        return f"Maven is missing (apt-get install -y maven) and {engine} is not cached"
     try:
         import opensearchpy  # noqa: F401
     except ImportError:
@@ -81,7 +95,8 @@ _NODE = {"users": 0, "url": None, "folder": None}
 
 @pytest.fixture(scope="session")
 def opensearch_url():
-    """URL of a running single-node OpenSearch cluster (started once)."""
+    """URL of a running single-node cluster, OpenSearch or
+    Elasticsearch as ``ZHEN_TEST_ENGINE`` says (started once)."""
     given = os.environ.get("ZHEN_TEST_OPENSEARCH_URL")
     if given:
         yield given.rstrip("/")
@@ -100,14 +115,14 @@ def opensearch_url():
 def _start_node():
     reason = missing_requirement()
     if reason:
-        pytest.skip(f"no OpenSearch node: {reason}")
+        pytest.skip(f"no {ENGINE} node: {reason}")
     folder = Path(f"/var/tmp/zhen-nodes-pytest-{os.getuid()}-{os.getpid()}")
     _NODE["folder"] = folder
     started = subprocess.run(
         _node_command(
             folder,
             "start",
-            "opensearch",
+            ENGINE,
             "--port",
             str(free_port()),
             "--timeout",
@@ -120,7 +135,7 @@ def _start_node():
     if started.returncode:
         _stop_node()
         pytest.fail(
-            f"scripts/search-node could not start OpenSearch:\n{started.stderr[-4000:]}",
+            f"scripts/search-node could not start {ENGINE}:\n{started.stderr[-4000:]}",
             pytrace=False,
         )
     _NODE["url"] = started.stdout.strip()
@@ -141,4 +156,19 @@ def opensearch_client(opensearch_url):
 
     client = OpenSearch(opensearch_url, timeout=30)
     yield client
+    client.close()
+
+
+@pytest.fixture
+def cluster_url(opensearch_url, request):
+    """A fresh alias of its own for one test (its indexes deleted after)."""
+    from opensearchpy import OpenSearch
+
+    name = "zhen-t-" + request.node.name.lower().replace("_", "-")[:40]
+    client = OpenSearch(opensearch_url)
+    yield f"{opensearch_url}/{name}"
+    # by name: Elasticsearch 8 refuses wildcard deletes by default
+    for concrete in client.indices.get(index=f"{name}-*", ignore_unavailable=True):
+        client.indices.delete(index=concrete)
+    client.delete(index="zhen-locks", id=name, ignore=404)
     client.close()

@@ -16,11 +16,10 @@ import click
 from . import settings
 from .cli_output import print_document, print_problems, print_results, print_stats
 from .corpus import CorpusReader
-from .engines import is_cluster_index, update_index
+from .engines import index_stats, update_index
 from .engines import open_searcher as open_index_searcher
 from .errors import CorpusError, IndexInterruptedError, IndexMissingError, QueryError, ZhenError
 from .search import SORTS
-from .stats import index_stats
 
 
 class ZhenClickError(click.ClickException):
@@ -289,12 +288,6 @@ def stats(index, as_json):
         zhen stats --json
     """
     with reported():
-        if is_cluster_index(settings.get("index", index)):
-            raise ZhenError(
-                "zhen stats does not read a cluster index yet",
-                hint="ask the cluster: GET /NAME/_stats, or search with "
-                "'date:..' for the count and facets",
-            )
         data = index_stats(settings.get("index", index))
     if as_json:
         echo_json(data)

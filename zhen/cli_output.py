@@ -83,3 +83,5 @@ def print_stats(data):
     click.echo(f"size: {data['size_bytes'] / 1e6:.1f} MB in {data['segments']} segments")
     for key, value in data["settings"].items():
         click.echo(f"{key}: {value}")
+    for key, value in data.get("cluster", {}).items():  # a cluster index
+        click.echo(f"{key}: {value}")

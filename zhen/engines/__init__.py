@@ -6,7 +6,7 @@ and the parsed query tree (:mod:`zhen.query`), so every engine indexes the
 same terms at the same positions and a query means the same everywhere; both
 return the same :class:`~zhen.search.SearchResult`. The front ends choose an
 engine here, by the index's name alone, and call the same two things:
-:func:`open_searcher` and :func:`update_index`.
+:func:`open_searcher` and :func:`update_index` (and :func:`index_stats`).
 """
 
 from ..errors import ZhenError
@@ -19,13 +19,13 @@ def is_cluster_index(index):
 
 def _cluster():
     try:
-        from .opensearch import indexer, searcher
+        from .opensearch import indexer, searcher, stats
     except ImportError as exc:  # opensearch-py is an optional dependency
         raise ZhenError(
             f"a cluster index needs the OpenSearch client ({exc.name} is not installed)",
             hint="pip install 'zhen[cluster]'",
         ) from None
-    return indexer, searcher
+    return indexer, searcher, stats
 
 
 def open_searcher(index, userdict=None, weights=None, recall_weight=None):
@@ -56,3 +56,13 @@ def update_index(paths, index, shards=None, replicas=None, **options):
     from ..indexer import update_index as update_folder
 
     return update_folder(paths, index, **options)
+
+
+def index_stats(index):
+    """What ``zhen stats`` shows of the index at ``index`` (a folder or a
+    cluster URL): :func:`zhen.stats.index_stats` or its cluster twin."""
+    if is_cluster_index(index):
+        return _cluster()[2].cluster_stats(str(index))
+    from ..stats import index_stats as folder_stats
+
+    return folder_stats(index)

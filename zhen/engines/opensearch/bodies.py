@@ -19,7 +19,7 @@ from .writer import field_analyzers, source_json
 # Fewer documents than this are analysed in this process.
 PARALLEL_MIN = 64
 
-_worker: dict[str, object] = {}  # the analyzers of a worker process (set by _init)
+_worker: dict = {}  # the analyzers of a worker process (set by _init)
 
 
 def _init(userdict):

@@ -9,7 +9,9 @@ fields without positions (``freqs``, like Whoosh's TermFrequency format), the
 recall and English views with positions, for phrases. Filters and facets are
 ``keyword`` fields, ``date`` a date; the stored record is kept in ``_source``
 but not indexed, and the analysed text is left out of ``_source`` (it is
-derived, and would double the stored size).
+derived, and would double the stored size). The question ranker's fields
+(one per group of fields zhen.rank scores as one text, each with the BM25
+similarity of its language) are described in :mod:`.ranking`.
 """
 
 import json
@@ -18,10 +20,11 @@ import urllib.request
 
 from ...schema import CHINESE_FIELDS, ENGLISH_FIELDS, recall_field
 from ...store import analysis_settings
+from .ranking import rank_fields, ranking_fingerprint, similarities
 
 # Version of this mapping; part of the fingerprint, so a change asks for
 # --rebuild, as a change of zhen's analysis does.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: the question ranker's fields (.ranking)
 KEYWORD_FIELDS = ("id", "hash", "path", "batch", "batch_tags", "site", "site_tags", "year", "stamp")
 # Whoosh KEYWORD fields hold space-separated values; here they are arrays.
 LIST_FIELDS = ("batch_tags", "site_tags")
@@ -43,7 +46,11 @@ def text_fields():
 
 def fingerprint(userdict=None):
     """What the index's terms depend on (kept in the mapping's ``_meta``)."""
-    return {**analysis_settings(userdict), "mapping": MAPPING_VERSION}
+    return {
+        **analysis_settings(userdict),
+        "mapping": MAPPING_VERSION,
+        "ranking": ranking_fingerprint(),
+    }
 
 
 def index_body(userdict=None, shards=1, replicas=0, state=None, refresh=None):
@@ -52,9 +59,16 @@ def index_body(userdict=None, shards=1, replicas=0, state=None, refresh=None):
     the refresh interval (``"-1"``: none, for a rebuild nobody searches)."""
     properties = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
     properties.update(
-        date={"type": "date"}, record={"type": "object", "enabled": False}, **text_fields()
+        date={"type": "date"},
+        record={"type": "object", "enabled": False},
+        **text_fields(),
+        **rank_fields(),
     )
-    settings = {"number_of_shards": shards, "number_of_replicas": replicas}
+    settings = {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "similarity": similarities(),
+    }
     if refresh is not None:
         settings["refresh_interval"] = refresh
     return {
@@ -62,7 +76,7 @@ def index_body(userdict=None, shards=1, replicas=0, state=None, refresh=None):
         "mappings": {
             "dynamic": "strict",
             "_meta": meta(userdict, state),
-            "_source": {"excludes": sorted(text_fields())},
+            "_source": {"excludes": sorted([*text_fields(), *rank_fields()])},
             "properties": properties,
         },
     }

@@ -13,8 +13,10 @@ exact, and ``terms`` aggregations give the year, site and batch facets.
 
 Ranking is the cluster's BM25 over the compiled query, with the same
 boosts; ties go by id. Questions (:func:`zhen.compiler.question_of`) match
-the same documents as on Whoosh but are ranked by that BM25 sum, not by
-zhen.rank's fused views. There is no spelling suggestion yet.
+the same documents as on Whoosh and are ranked as zhen.rank ranks them:
+its views scored by the cluster on ranking fields made for them, fused
+here (:mod:`.fusion`, :mod:`.ranking`). "Did you mean" is zhen.suggest's,
+reading the cluster's vocabulary (:mod:`.spelling`).
 
 Deep pages: a page ending beyond the cluster's result window (10,000, the
 ``from + size`` cap) is reached with ``search_after``, walking the sort
@@ -30,14 +32,18 @@ from ...facets import FACETS
 from ...highlight import Needles
 from ...query import parse, positive_leaves
 from ...rank import QuestionHit
-from ...results import DEFAULT_LIMIT, SearchResult
+from ...results import DEFAULT_LIMIT, SearchResult, has_latin
 from ...results import check_paging as _check_paging
 from ...results import relaxable as _relaxable
 from ...results import result_message as _message
 from ...search import _hit
+from .answers import PartialAnswer, check_complete, raise_item_error, retryable
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
+from .errors import EngineUnavailableError
+from .fusion import rank_question
 from .indexer import check_settings
+from .spelling import cluster_suggestion
 
 # The cluster's from + size cap (index.max_result_window).
 RESULT_WINDOW = 10_000
@@ -80,6 +86,8 @@ class ClusterSearcher:
             relaxed=relaxed,
             total_relation=total["relation"],
         )
+        if result.total == 0 or has_latin(tree):
+            result.suggestion = cluster_suggestion(self, text, tree)
         result.message = _message(result)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
@@ -87,6 +95,10 @@ class ClusterSearcher:
     def _run(self, tree, page, limit, sort):
         """(the response for the page, relaxed?), as Searcher._run decides."""
         question = question_of(self.compiler.compiler, tree) if sort == "relevance" else None
+        if question is not None and page * limit <= RESULT_WINDOW:
+            ranked = self._question(question, self.compiler.compile(tree), page, limit)
+            if ranked is not None:
+                return ranked, False
         found = self._page(self.compiler.compile(tree), page, limit, sort)
         if question is None and not found["hits"]["total"]["value"] and _relaxable(tree):
             loose = self._page(self.compiler.compile(tree, loose=True), page, limit, sort)
@@ -122,6 +134,63 @@ class ClusterSearcher:
                 )
                 counted["hits"]["hits"] = hits["hits"]["hits"]
         return counted
+
+    def _question(self, question, matching, page, limit):
+        """The response for a page of a question ranked as zhen.rank ranks
+        it (:mod:`.fusion`): total and facets of what it matches, the
+        page's documents in fused order with their fused scores; None when
+        the ranking cannot be settled within the result window."""
+        count = {"query": matching, "size": 0, "track_total_hits": True}
+        ranked, (counted,) = rank_question(
+            self._msearch,
+            question,
+            matching,
+            page * limit,
+            self.userdict,
+            also=[{**count, "aggs": facet_aggregations()}],
+        )
+        if ranked is None:
+            return None
+        ranked = ranked[(page - 1) * limit :]
+        counted["hits"]["hits"] = self._documents(ranked) if ranked else []
+        return counted
+
+    def _documents(self, ranked):
+        """Raw hits of the documents [(id, score)], in that order, scored so."""
+        found = self._search(
+            {
+                "query": {"ids": {"values": [doc for doc, _ in ranked]}},
+                "size": len(ranked),
+                "_source": SOURCE,
+                "track_total_hits": False,
+            }
+        )
+        by_id = {hit["_id"]: hit for hit in found["hits"]["hits"]}
+        return [{**by_id[doc], "_score": score} for doc, score in ranked if doc in by_id]
+
+    def _msearch(self, bodies, statistics=True):
+        """The responses to several search bodies, in one ``_msearch``
+        (with index-wide term statistics, ``dfs_query_then_fetch``, when
+        ``statistics``); retried and refused as one search is (each answer
+        must be whole)."""
+        if not bodies:
+            return []
+        lines = [line for body in bodies for line in ({}, body)]
+
+        def call():
+            answer = self.client.msearch(
+                body=lines,
+                index=self.target.name,
+                params={
+                    "search_type": "dfs_query_then_fetch" if statistics else "query_then_fetch"
+                },
+            )
+            for item in answer["responses"]:
+                raise_item_error(item)
+                check_complete(item)
+            return answer
+
+        return self._request(call)["responses"]
 
     def _skip(self, query, sort, count):
         """The sort values of the ``count``-th hit (``search_after`` walk)."""
@@ -161,17 +230,25 @@ class ClusterSearcher:
         for attempt in range(SEARCH_TRIES):
             try:
                 response = call()
-                if response.get("_shards", {}).get("failed", 0) and attempt < SEARCH_TRIES - 1:
-                    raise _Partial()
+                check_complete(response)
                 return response
-            except (_Partial, Unreachable, TransportError) as exc:
-                if attempt == SEARCH_TRIES - 1 or not _retryable(exc):
+            except (PartialAnswer, Unreachable, TransportError) as exc:
+                if attempt == SEARCH_TRIES - 1 or not retryable(exc):
                     raise self._failure(exc) from None
             time.sleep(0.1 * 2**attempt)
 
     def _failure(self, exc):
         """The zhen error for a failed request (a clear one when the URL is
         not a cluster at all)."""
+        if isinstance(exc, PartialAnswer):
+            return EngineUnavailableError(
+                f"only part of the index at {self.target} answered: {exc}",
+                hint=(
+                    "the cluster has lost every copy of some shards (health red); "
+                    "bring back the nodes that held them, or rebuild the index, then "
+                    "search again (GET /_cluster/health?level=indices shows which)"
+                ),
+            )
         if (
             getattr(exc, "status_code", None) == 404
             and getattr(exc, "error", "") == "index_not_found_exception"
@@ -217,25 +294,6 @@ class ClusterSearcher:
         response = self._request(lambda: self.client.indices.get_mapping(index=self.target.name))
         ((name, body),) = response.items()
         return name, body.get("mappings", {}).get("_meta", {}).get("zhen_build", {})
-
-
-class _Partial(Exception):
-    """Some shards failed: the answer would be incomplete."""
-
-    status_code = None
-
-
-def _retryable(exc):
-    """An alias that moved (the old index deleted mid-request), a lost or
-    busy node, incomplete shards: worth another try."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(exc, _Partial) or status in (429, 502, 503, 504) or status == "N/A":
-        return True
-    if status == 404:
-        return getattr(exc, "error", "") == "index_not_found_exception"
-    from opensearchpy.exceptions import ConnectionError as Unreachable
-
-    return isinstance(exc, Unreachable)
 
 
 def sort_order(sort):

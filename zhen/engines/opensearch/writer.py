@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from ...analysis import prepare
 from ...schema import build_schema, document_fields
 from .mapping import KEYWORD_FIELDS, LIST_FIELDS, text_fields
+from .ranking import rank_values
 
 FILLER = "_"
 RETRY_STATUS = {429, 502, 503, 504}
@@ -57,7 +58,8 @@ def field_analyzers(userdict=None):
 
 def document_source(doc, analyzers):
     """The ``_source`` of one :class:`~zhen.corpus.Document`: keyword
-    values, the date, the stored record and the pre-analysed text fields."""
+    values, the date, the stored record, the pre-analysed text fields and
+    the question ranker's fields made of them."""
     values = document_fields(doc)
     source = {name: values[name] for name in KEYWORD_FIELDS if values.get(name)}
     for name in LIST_FIELDS:
@@ -69,6 +71,7 @@ def document_source(doc, analyzers):
     for name, analyzer in analyzers.items():
         if values.get(name):
             source[name] = wire_terms(analyzer, values[name])
+    source.update(rank_values(source))
     return source
 
 
