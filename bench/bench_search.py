@@ -8,11 +8,17 @@ times two query sets on each: short keyword queries (bench/keywords.txt) and
 STARD's natural-language questions. Each timing includes highlighting the
 top 10 hits (zhen: both languages; baseline: Whoosh's highlighter on the
 Chinese body).
+
+``--first N`` also times the first question after the index opens, in a fresh
+process for each of the first N questions, with and without
+``Searcher(warm=True)`` (what a server opens with; zhen only).
 """
 
 import argparse
 import datetime
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -93,6 +99,32 @@ def time_baseline(index, queries, rounds):
     return _timings(run, queries, rounds)
 
 
+FIRST_QUESTION = """
+import sys, time
+from zhen.search import Searcher
+searcher = Searcher(sys.argv[1], warm=sys.argv[2] == "warm")
+started = time.perf_counter()
+searcher.version()
+opened = time.perf_counter()
+searcher.search(sys.argv[3])
+print((opened - started) * 1000, (time.perf_counter() - opened) * 1000)
+"""
+
+
+def time_first_question(index, queries):
+    """(open ms, first question ms) per question, each in a new process,
+    for a cold and a warmed searcher."""
+    found = {}
+    for mode in ("cold", "warm"):
+        times = []
+        for question in queries:
+            run = [sys.executable, "-c", FIRST_QUESTION, str(index), mode, question]
+            out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+            times.append(tuple(float(x) for x in out.split()))
+        found[mode] = times
+    return found
+
+
 def _timings(fn, queries, rounds):
     """Per query, the median of ``rounds`` timings (the set is run
     ``rounds`` times over, so a query's runs are spread in time and a burst
@@ -118,6 +150,9 @@ def main():
     parser.add_argument(
         "--rounds", type=int, default=3, help="times each query set is run; a query's median counts"
     )
+    parser.add_argument(
+        "--first", type=int, default=0, help="also time the first question after opening, N times"
+    )
     add_smoke_option(parser)
     args = parser.parse_args()
     if args.smoke:
@@ -137,6 +172,16 @@ def main():
                 f"{name:6s} {set_name:9s} ({len(queries)}): zhen {summary(z)} | "
                 f"baseline {summary(b)}"
             )
+        if args.first:
+            for mode, times in time_first_question(
+                zhen_dir, sets["questions"][: args.first]
+            ).items():
+                opens = statistics.median(t[0] for t in times)
+                firsts = statistics.median(t[1] for t in times)
+                print(
+                    f"{name:6s} first question ({mode}, {len(times)}): open {opens:.0f} ms, "
+                    f"question {firsts:.0f} ms (medians)"
+                )
 
 
 if __name__ == "__main__":

@@ -83,3 +83,83 @@ def test_postings_arrays_match_whoosh(searcher):
         assert dict(zip(docs.tolist(), freqs.tolist())) == expected
     chars, _ = postings.char_postings(whoosh, ("body_x",), "国")
     assert set(chars.tolist()) == set(whoosh.docs_for_query(Prefix("body_x", "国")))
+
+
+CARRIER = "承运人对运输中货物的灭失承担赔偿责任，货物灭失的，承运人应当赔偿。"
+FILLER = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+
+
+@pytest.fixture(scope="module")
+def feedback_index(tmp_path_factory):
+    """Ten documents that answer a question, six that share one of its words
+    (要求) and nothing else, one that shares the same word but speaks as the
+    answers do (承运人, 灭失), and 400 unrelated ones, so that the answers'
+    own words are rare (feedback leaves out terms in more than 5 % of
+    documents)."""
+    import json
+
+    from zhen.indexer import update_index
+
+    records = [
+        {"id": f"answer{n}", "title": "运输规定", "resulting_text": CARRIER} for n in range(10)
+    ]
+    records += [
+        {"id": f"filler{n}", "title": "其他", "resulting_text": "要求" + FILLER[n : n + 6]}
+        for n in range(6)
+    ]
+    records.append(
+        {
+            "id": "like_answers",
+            "title": "其他",
+            "resulting_text": "要求承运人对运输中的灭失承担责任。" + FILLER,
+        }
+    )
+    records += [
+        {
+            "id": f"other{n}",
+            "title": FILLER[n % 20 : n % 20 + 2],
+            "resulting_text": f"{FILLER[::-1]}{n}",
+        }
+        for n in range(400)
+    ]
+    corpus = tmp_path_factory.mktemp("feedback") / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    index = corpus.parent / "ix"
+    update_index([corpus], index=index, jobs=1)
+    searcher = Searcher(index)
+    yield searcher
+    searcher.close()
+
+
+FEEDBACK_QUESTION = "货物弄丢了应该怎么要求赔偿？"
+
+
+def test_feedback_ranks_what_follows_the_first_page(feedback_index):
+    from zhen.rank import fused_scores
+
+    first = feedback_index.search(FEEDBACK_QUESTION, limit=10)
+    more = feedback_index.search(FEEDBACK_QUESTION, limit=20)
+    assert {h.id for h in first.hits} == {f"answer{n}" for n in range(10)}
+    assert [h.id for h in more.hits[:10]] == [h.id for h in first.hits]
+    assert more.total == first.total == 17
+    # The question alone ranks the document that speaks as the answers do
+    # below every filler; feedback from the first page puts it first after it.
+    whoosh = feedback_index.whoosh_searcher()
+    scores = fused_scores(whoosh, views(FEEDBACK_QUESTION))
+    number = {whoosh.stored_fields(n)["id"]: n for n in range(whoosh.doc_count_all())}
+    fillers = [scores[number[f"filler{n}"]] for n in range(6)]
+    assert scores[number["like_answers"]] < min(fillers)
+    assert more.hits[10].id == "like_answers"
+    assert all(a.score >= b.score for a, b in zip(more.hits, more.hits[1:]))
+    assert [h.id for h in feedback_index.search(FEEDBACK_QUESTION, limit=10, page=2).hits] == [
+        h.id for h in more.hits[10:]
+    ]
+
+
+def test_a_long_query_that_finds_nothing_is_ranked_as_a_question(feedback_index):
+    """Eight characters no document has as written (four words): ranked as
+    a question and said to be relaxed, in either sort order."""
+    result = feedback_index.search("货物灭失运输赔偿")
+    assert result.relaxed and result.hits[0].id.startswith("answer")
+    assert feedback_index.search("货物灭失运输赔偿", sort="date").total == result.total
+    assert feedback_index.search("灭失赔偿").total == 0  # two words: as written only

@@ -40,6 +40,9 @@ COORDINATION_BONUS = 1000.0
 DEFAULT_WEIGHTS = {"title": 1.2, "title_en": 1.2, "summary_en": 1.1, "body": 1.0, "body_en": 1.0}
 RECALL_WEIGHT = 0.5
 QUESTION_MARKS = ("?", "？")
+# Distinct words (function words aside) a query that finds nothing as
+# written needs to be ranked as a question instead (relaxed_question_of).
+RELAX_WORDS = 3
 SCOPE_FIELDS = {
     None: tuple(TEXT_FIELDS),
     "title": TITLE_FIELDS,
@@ -241,9 +244,8 @@ def question_of(compiler, tree):
     1,235 questions without any result. ORs keep their meaning through
     :meth:`Compiler.compile`.
     """
-    children = tree.children if isinstance(tree, And) else (tree,)
-    leaves = _plain_leaves([c for c in children if not isinstance(c, (Not, Filter))])
-    if not leaves or len({leaf.scope for leaf in leaves}) != 1:
+    leaves = _question_leaves(tree)
+    if leaves is None:
         return None
     words = [leaf for leaf in leaves if isinstance(leaf, Term)]
     if not (
@@ -252,6 +254,37 @@ def question_of(compiler, tree):
         or leaves[-1].text.rstrip().endswith(QUESTION_MARKS)
     ):
         return None
+    return _question(compiler, tree, leaves)
+
+
+def relaxed_question_of(compiler, tree):
+    """``tree`` as a :class:`Question` to fall back on when it finds
+    nothing as written, or None: a query of the shape a question has and at
+    least :data:`RELAX_WORDS` words to rank by (``网络借贷实际交付``, a word and a
+    quoted phrase no article has together). Users expect something rather
+    than nothing for such a query; a shorter one (``第二``, ``tarif``)
+    keeps its empty result and its suggestion."""
+    leaves = _question_leaves(tree)
+    if leaves is None:
+        return None
+    question = _question(compiler, tree, leaves)
+    found = views(question.text, compiler.userdict, question.scope)
+    words = {t for group in found["words"] for t in group.terms}
+    return question if len(words) >= RELAX_WORDS else None
+
+
+def _question_leaves(tree):
+    """The words and phrases of ``tree`` when it has the shape of a question
+    (see :func:`question_of`), else None."""
+    children = tree.children if isinstance(tree, And) else (tree,)
+    leaves = _plain_leaves([c for c in children if not isinstance(c, (Not, Filter))])
+    if not leaves or len({leaf.scope for leaf in leaves}) != 1:
+        return None
+    return leaves
+
+
+def _question(compiler, tree, leaves):
+    children = tree.children if isinstance(tree, And) else (tree,)
     return Question(
         text=" ".join(leaf.text for leaf in leaves),
         scope=leaves[0].scope,

@@ -39,7 +39,7 @@ def term_postings(searcher, fields, term, boosts=None):
     ``fields`` (frequencies times the field's boost, added over the
     fields), deleted documents included (:func:`live_mask` removes them)."""
     boosts = tuple(boosts or (1.0,) * len(fields))
-    key = (_segments(searcher), tuple(fields), boosts, term)
+    key = (segments(searcher), tuple(fields), boosts, term)
     found = _POSTINGS.get(key)
     if found is None:
         found = _read(searcher, fields, term, boosts)
@@ -78,7 +78,7 @@ def _leaves(searcher):
     return subs if subs is not None else [(searcher, 0)]
 
 
-def _segments(searcher):
+def segments(searcher):
     """The identity of a searcher's segments (and so of its postings)."""
     cache = _CACHE.setdefault(searcher, {})
     if "segments" not in cache:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import postings
+from . import feedback, postings
 from .analysis import english_term, han_words, script_runs
 from .normalize import normalize
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, recall_field
@@ -59,6 +59,7 @@ class Group:
     lang: str = "zh"  # whose PARAMS score it
     chars: bool = False  # terms are single Han characters (in recall fields)
     grams: tuple = ()  # for characters: the question's bigrams
+    weights: tuple = ()  # each term's weight, when not all 1 (feedback terms)
 
     @property
     def boosts(self):
@@ -139,6 +140,7 @@ def bm25(searcher, group, out):
     terms = group.terms
     if group.chars:
         terms = _rare_chars(searcher, group, count * COMMON_CHAR)
+    weights = dict(zip(group.terms, group.weights))
     for term in terms:
         read = postings.char_postings if group.chars else postings.term_postings
         docs, tf = read(searcher, group.fields, term, group.boosts)
@@ -146,7 +148,7 @@ def bm25(searcher, group, out):
             continue
         idf = np.log(1 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
         norm = k1 * (1 - b + b * lengths[docs] / average)
-        out[docs] += idf * tf * (k1 + 1) / (tf + norm)
+        out[docs] += weights.get(term, 1.0) * idf * tf * (k1 + 1) / (tf + norm)
 
 
 def _rare_chars(searcher, group, most):
@@ -188,10 +190,33 @@ class QuestionHit(dict):
 def rank_question(searcher, question, k, userdict=None):
     """(the ``k`` best :class:`QuestionHit` in order, every matching global
     document number) of a :class:`zhen.compiler.Question`."""
-    scores = fused_scores(searcher, views(question.text, userdict, question.scope))
-    order, matched = top(scores, allowed_mask(searcher, question), k)
-    hits = [QuestionHit(searcher.stored_fields(int(d)), float(scores[d])) for d in order]
+    found = views(question.text, userdict, question.scope)
+    scores = np.where(allowed_mask(searcher, question), fused_scores(searcher, found), 0.0)
+    order, matched = top(scores, None, k)
+    ranked = scores[order]
+    if k > feedback.FIRST_PAGE and len(order) > feedback.FIRST_PAGE:
+        order, ranked = _with_feedback(searcher, found, scores, order, k)
+    hits = [QuestionHit(searcher.stored_fields(int(d)), float(s)) for d, s in zip(order, ranked)]
     return hits, matched
+
+
+def _with_feedback(searcher, found, scores, order, k):
+    """(``order`` with the documents after the first page re-ranked by the
+    question and the terms typical of its first page (:mod:`zhen.feedback`),
+    their scores)."""
+    first = order[: feedback.FIRST_PAGE]
+    extra = np.zeros_like(scores)
+    for view in ("grams", "words"):
+        for group in found[view]:
+            if view == "words" and group.lang != "en":
+                continue  # Chinese feedback terms are bigrams (the grams view)
+            terms = feedback.feedback_terms(searcher, group, scores, first, set(group.terms))
+            if terms:
+                expanded = Group(
+                    group.fields, tuple(terms), group.lang, weights=tuple(terms.values())
+                )
+                bm25(searcher, expanded, extra)
+    return feedback.rerank_after_first_page(order, scores, extra, k)
 
 
 def allowed_mask(searcher, question):
@@ -204,3 +229,16 @@ def allowed_mask(searcher, question):
     for query in question.negatives:
         allowed[list(searcher.docs_for_query(query))] = False
     return allowed
+
+
+def warm(searcher):
+    """Read once what every question needs, so that the first question
+    after an index opens does not pay for it: jieba's dictionary (about a
+    quarter of a second), each view's document lengths and the deleted
+    documents. Characters' postings are not read ahead: each costs tens of
+    milliseconds and a corpus has thousands (bench/RESULTS.md)."""
+    found = views("预热 warm", scope=None, stop=None)
+    for groups in found.values():
+        for group in groups:
+            postings.group_lengths(searcher, group.fields, group.boosts)
+    postings.live_mask(searcher)

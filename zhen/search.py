@@ -13,12 +13,12 @@ import time
 
 from whoosh import scoring, sorting
 
-from .compiler import Compiler, question_of
+from .compiler import Compiler, question_of, relaxed_question_of
 from .errors import DocumentNotFoundError
 from .facets import FacetCounter
 from .highlight import Needles
 from .query import parse, positive_leaves
-from .rank import rank_question
+from .rank import rank_question, warm
 from .results import (  # noqa: F401
     DEFAULT_LIMIT,
     SORTS,
@@ -44,8 +44,13 @@ class Searcher:
         userdict: str | None = None,
         weights: dict[str, float] | None = None,
         recall_weight: float | None = None,
+        warm: bool = False,
     ) -> None:
+        """``warm``: each time an index (or a new generation of it) opens,
+        read what every question needs at once (:func:`zhen.rank.warm`), as
+        a long-running server wants; a one-shot search need not."""
         self.store = IndexStore(index)
+        self.warm = warm
         self.userdict = userdict
         self.compiler = Compiler(userdict, weights, recall_weight)
         self._gen = None
@@ -65,8 +70,12 @@ class Searcher:
             self.store.check_settings(gen, self.userdict)
             self._searcher = self.store.open(gen).searcher(weighting=scoring.BM25F())
             self._gen = gen
+            if self.warm:
+                warm(self._searcher)
         elif not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
+            if self.warm:
+                warm(self._searcher)
         return self._searcher
 
     def version(self) -> tuple[str, int]:
@@ -109,14 +118,26 @@ class Searcher:
         """(hits of the page, every matching docnum, relaxed?)."""
         question = question_of(compiler, tree) if sort == "relevance" else None
         if question is not None:  # ranked by zhen.rank, in one pass
-            hits, docnums = rank_question(searcher, question, page * limit, self.userdict)
-            return hits[(page - 1) * limit :], docnums, False
+            return (*self._question(searcher, compiler, question, page, limit, sort), False)
         found = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
         if not found[1] and relaxable(tree):
             loose = _top_and_all(searcher, compiler.compile(tree, loose=True), page, limit, sort)
             if loose[1]:
                 return (*loose, True)
+        relaxed = relaxed_question_of(compiler, tree) if not found[1] else None
+        if relaxed is not None:  # a long query found nothing: rank it as a question
+            loose = self._question(searcher, compiler, relaxed, page, limit, sort)
+            if len(loose[1]):
+                return (*loose, True)
         return (*found, False)
+
+    def _question(self, searcher, compiler, question, page, limit, sort):
+        """(hits of the page, every matching docnum) of a question, ranked
+        by :mod:`zhen.rank` or, in date order, the same matches sorted."""
+        if sort != "relevance":
+            return _top_and_all(searcher, compiler.question(question), page, limit, sort)
+        hits, docnums = rank_question(searcher, question, page * limit, self.userdict)
+        return hits[(page - 1) * limit :], docnums
 
     def document(self, doc_id: str) -> dict:
         """The stored record of one document, with its index facts."""
