@@ -28,15 +28,17 @@ def _cluster():
     return indexer, searcher, stats
 
 
-def open_searcher(index, userdict=None, weights=None, recall_weight=None):
+def open_searcher(index, userdict=None, weights=None, recall_weight=None, warm=False):
     """A searcher (``search``, ``document``, ``version``, ``close``) on the
     index at ``index``, a folder or a cluster URL; ``weights`` and
-    ``recall_weight`` as :class:`zhen.compiler.Compiler` takes them."""
+    ``recall_weight`` as :class:`zhen.compiler.Compiler` takes them;
+    ``warm``: read what questions need when the index opens (a server's
+    first question is then not the slow one; the cluster keeps its own)."""
     if is_cluster_index(index):
         return _cluster()[1].ClusterSearcher(str(index), userdict, weights, recall_weight)
     from ..search import Searcher
 
-    return Searcher(index, userdict, weights, recall_weight)
+    return Searcher(index, userdict, weights, recall_weight, warm=warm)
 
 
 def update_index(paths, index, shards=None, replicas=None, **options):

@@ -106,5 +106,6 @@ def get_searcher(app):
             app.config["USERDICT"],
             app.config["WEIGHTS"],
             app.config["WEIGHT_RECALL"],
+            warm=not app.config.get("TESTING"),
         )
     return local.searcher
