@@ -33,9 +33,7 @@ def _poisoned(monkeypatch):
 
 
 @pytest.mark.parametrize("jobs, small_run", [(1, 1000), (2, 1000), (2, 1)])
-def test_a_failing_record_is_reported_and_its_chunk_is_kept(
-    tmp_path, monkeypatch, jobs, small_run
-):
+def test_a_failing_record_is_reported_and_its_chunk_is_kept(tmp_path, monkeypatch, jobs, small_run):
     """In this process (one job, or a chunk too small for workers), and in a
     worker process (small_run 1: every chunk goes to the workers)."""
     monkeypatch.setattr(zhen.indexer, "SMALL_RUN", small_run)
