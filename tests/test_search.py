@@ -281,3 +281,26 @@ def test_not_excludes_the_first_candidate_too(make_index):
     index = make_index(docs)
     for query in ("行政 -法", "行政 -法规", "行政 NOT 法规"):
         assert [h.id for h in search(query, index=index).hits] == ["d2"], query
+
+
+def test_one_character_query_matches_whooshs_prefix(make_index):
+    """CharacterPrefix reads the bigrams' postings whole: the same documents
+    as Whoosh's Prefix, every one scoring the boost, on several segments."""
+    from whoosh import query as wq
+
+    from zhen.postings import CharacterPrefix
+
+    from .helpers import SAMPLE
+
+    index = make_index(paths=[SAMPLE], commit_every=40)
+    searcher = Searcher(index).whoosh_searcher()
+    assert len(searcher.leaf_searchers()) > 1
+    chars = sorted({c for doc in searcher.all_stored_fields() for c in doc["record"]["title"]})
+    checked = 0
+    for char in (c for c in chars if "\u4e00" <= c <= "\u9fff"):
+        ours = searcher.search(CharacterPrefix("body_x", char, boost=0.5), limit=None)
+        whoosh = searcher.search(wq.Prefix("body_x", char), limit=None)
+        assert sorted(h.docnum for h in ours) == sorted(h.docnum for h in whoosh), char
+        assert {h.score for h in ours} <= {0.5}
+        checked += len(ours)
+    assert checked > 1000

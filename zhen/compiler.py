@@ -28,6 +28,7 @@ from .analysis import (
     script_runs,
 )
 from .normalize import normalize, normalize_query
+from .postings import CharacterPrefix
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term
 from .rank import MATCHING, views
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, TEXT_FIELDS, TITLE_FIELDS, recall_field
@@ -361,14 +362,13 @@ def _coordinated(query):
 def _phrase_or_term(field, words, boost):
     """A phrase of recall terms; one Han character is a prefix, since it is
     indexed as the first half of bigrams (and alone only at a run's end).
-    The prefix scores ``boost`` for every match: Whoosh would score it by
-    BM25 in a segment where it expands to a single term, so the order would
-    change with how the index happens to be segmented."""
+    The prefix scores ``boost`` for every match, in any segmentation
+    (:class:`zhen.postings.CharacterPrefix`)."""
     if len(words) > 1:
         return wq.Phrase(field, words, boost=boost)
     word = words[0]
     if len(word) == 1 and HAN_RUN.match(word):
-        return wq.ConstantScoreQuery(wq.Prefix(field, word), score=boost)
+        return CharacterPrefix(field, word, boost=boost)
     return wq.Term(field, word, boost=boost)
 
 

@@ -51,8 +51,8 @@ CHUNK_WEIGHT_PER_JOB = 500_000
 # index 32 % smaller (48.0 -> 32.6 MB) for 5 % more CPU (22.1 -> 23.2 s);
 # level 3 gave 32.3 MB for 9 % (bench/RESULTS.md).
 COMPRESSION = 1
-# A chunk of fewer documents (a small update) is written by this process: one
-# segment instead of one per worker, and no worker start-up.
+# A run that changes fewer documents (a small update) is written by this
+# process: one segment instead of one per worker, and no worker start-up.
 SMALL_RUN = 1000
 # Documents handed to a worker process at a time.
 BATCH_DOCS = 10
@@ -156,6 +156,7 @@ class _Run:
         self.pending = {}  # id -> (Document, "added" or "updated") since the last commit
         self.pending_weight = 0.0
         self.held = []  # pending documents not yet given to a writer
+        self.parallel = False  # the run has used worker processes
         self.weight_limit = CHUNK_WEIGHT_PER_JOB * self.jobs
         self.committed = 0
         self.report = IndexReport()
@@ -166,13 +167,13 @@ class _Run:
         seen = visit_documents(reader, known, self._one, report, self.progress)
         gone = prunable(known, seen, reader)
         if prune and gone:
-            self._writer(parallel=self.jobs > 1 and len(self.pending) >= SMALL_RUN)
+            self._writer(parallel=self.jobs > 1 and self.parallel)
             for doc_id in gone:
                 self.writer.delete_by_term("id", doc_id)
             report.removed = len(gone)
         else:
             report.missing = len(gone)
-        self._commit()
+        self._commit(last=True)
         report.problems = reader.problems + report.problems
         report.failed = sum(p.severity == "error" for p in report.problems)
         return report
@@ -189,8 +190,9 @@ class _Run:
         setattr(self.report, how, getattr(self.report, how) + 1)
         self.pending[doc.id] = (doc, how)
         self.pending_weight += chunk_weight(doc)
-        if self.writer is None and self.jobs > 1 and len(self.pending) < SMALL_RUN:
-            self.held.append((doc, how))  # a small run is written by one process
+        small_so_far = not self.parallel and len(self.pending) < SMALL_RUN
+        if self.writer is None and self.jobs > 1 and small_so_far:
+            self.held.append((doc, how))  # until the run proves large
         else:
             self._write(doc, how)
         if len(self.pending) >= self.commit_every or self.pending_weight >= self.weight_limit:
@@ -219,10 +221,12 @@ class _Run:
 
     def _writer(self, parallel=None):
         """The chunk's writer (made on first use, then fed the documents held
-        back so far): worker processes for ``jobs`` > 1, except for a chunk
-        of fewer than :data:`SMALL_RUN` documents, written in this process."""
+        back so far): worker processes for ``jobs`` > 1, except for a run of
+        fewer than :data:`SMALL_RUN` documents, written in this process."""
         if self.writer is None:
-            self.writer = self._new_writer(self.jobs > 1 if parallel is None else parallel)
+            parallel = self.jobs > 1 if parallel is None else parallel
+            self.parallel = self.parallel or parallel
+            self.writer = self._new_writer(parallel)
             while self.held:
                 self._write(*self.held.pop(0))
         return self.writer
@@ -242,11 +246,11 @@ class _Run:
             compound=False,
         )
 
-    def _commit(self):
+    def _commit(self, last=False):
         if self.writer is None:
             if not self.held:
                 return
-            self._writer(parallel=False)
+            self._writer(parallel=self.jobs > 1 and not last)
             if self.writer is None:  # redone one by one
                 return
         pending, before = self.pending, self.ix.doc_count()
