@@ -24,7 +24,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
 
     from .helpers import write_record
 
-    for n in range(5):  # a term in more documents than are inlined
+    for n in range(10):  # a term in more documents than are inlined
         write_record(tmp_path / "c" / "b", f"doc{n}", title="标题", translated_title="Title")
     update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
     ix = IndexStore(tmp_path / "ix").open()
@@ -55,7 +55,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             "PostingPool": fast_writer.pool,
         }
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
-        assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [5]
+        assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [10]
         absent = [
             f"{owner}.{name}"
             for owner, names in whoosh_internals.REQUIRED_ATTRIBUTES.items()

@@ -353,17 +353,17 @@ class Known(NamedTuple):
 
 def known_documents(ix):
     """id -> :class:`Known` of every live document, read from the column
-    store so no stored record is loaded. Segment by segment: a column that
-    no document of a segment has (``stamp``, for records read from JSON
-    Lines) is simply absent there."""
+    store so no stored record is loaded; each column read whole, in order
+    (an unchanged re-run of 58,637 documents spends most of its time here).
+    Segment by segment: a column that no document of a segment has is
+    simply absent there."""
     known = {}
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            columns = [
-                leaf.column_reader(name) if leaf.has_column(name) else None
+            ids, *facts = (
+                list(leaf.column_reader(name, translate=False)) if leaf.has_column(name) else None
                 for name in ("id", "hash", "path", "batch", "stamp")
-            ]
-            ids, *facts = columns
+            )
             for n in leaf.all_doc_ids():
                 known[column_text(ids[n])] = Known(
                     *(column_text(c[n]) if c is not None else None for c in facts)
