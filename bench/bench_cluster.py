@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from bench_search import CORPORA, OUT, SMOKE_QUESTIONS, keywords, questions
-from common import add_smoke_option, require_shared
+from common import add_smoke_option, query_times, require_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SCRIPT = ROOT / "scripts" / "search-node"
@@ -107,16 +107,9 @@ def latency(index, queries, rounds):
 
     searcher = open_searcher(index)
     try:
-        searcher.search(queries[0], limit=10)  # open and warm up
-        runs = [[] for _ in queries]
-        for _ in range(rounds):
-            for i, query in enumerate(queries):
-                began = time.perf_counter()
-                searcher.search(query, limit=10)
-                runs[i].append((time.perf_counter() - began) * 1000)
+        ms = query_times(lambda q: searcher.search(q, limit=10), queries, rounds)
     finally:
         searcher.close()
-    ms = sorted(statistics.median(r) for r in runs)
     return {"p50": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}
 
 

@@ -40,6 +40,9 @@ from common import (
     add_smoke_option,
     baseline_fields,
     baseline_schema,
+    keyword_queries,
+    percentile,
+    query_times,
     require_shared,
 )
 
@@ -84,22 +87,9 @@ def phase_queries(index, rounds=3):
     """Keyword latency in ms (per query the median of ``rounds``)."""
     from zhen.search import Searcher
 
-    queries = [
-        q for q in (HERE / "keywords.txt").read_text(encoding="utf-8").splitlines() if q.strip()
-    ]
     searcher = Searcher(index)
-    searcher.search(queries[0])  # open the index
-    runs = [[] for _ in queries]
-    for _ in range(rounds):
-        for i, query in enumerate(queries):
-            started = time.perf_counter()
-            searcher.search(query, limit=10)
-            runs[i].append((time.perf_counter() - started) * 1000)
-    times = sorted(statistics.median(r) for r in runs)
-    return {
-        "p50_ms": statistics.median(times),
-        "p95_ms": times[min(len(times) - 1, int(0.95 * len(times)))],
-    }
+    times = query_times(lambda q: searcher.search(q, limit=10), keyword_queries(), rounds)
+    return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95)}
 
 
 def child_main(argv):

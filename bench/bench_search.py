@@ -19,7 +19,6 @@ import datetime
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from common import (
@@ -30,6 +29,7 @@ from common import (
     baseline_fields,
     baseline_schema,
     load_docs,
+    median_times,
     require_shared,
 )
 
@@ -79,7 +79,7 @@ def time_zhen(index, queries, rounds):
 
     searcher = Searcher(index)
     searcher.search(queries[0])  # open the index and warm up
-    return _timings(lambda q: searcher.search(q, limit=10), queries, rounds)
+    return median_times(lambda q: searcher.search(q, limit=10), queries, rounds)
 
 
 def time_baseline(index, queries, rounds):
@@ -96,7 +96,7 @@ def time_baseline(index, queries, rounds):
         return [hit.highlights("body") for hit in results]
 
     run(queries[0])
-    return _timings(run, queries, rounds)
+    return median_times(run, queries, rounds)
 
 
 FIRST_QUESTION = """
@@ -123,19 +123,6 @@ def time_first_question(index, queries):
             times.append(tuple(float(x) for x in out.split()))
         found[mode] = times
     return found
-
-
-def _timings(fn, queries, rounds):
-    """Per query, the median of ``rounds`` timings (the set is run
-    ``rounds`` times over, so a query's runs are spread in time and a burst
-    of load on this shared machine hits one of them, not all)."""
-    runs = [[] for _ in queries]
-    for _ in range(rounds):
-        for i, q in enumerate(queries):
-            started = time.perf_counter()
-            fn(q)
-            runs[i].append((time.perf_counter() - started) * 1000)
-    return [statistics.median(r) for r in runs]
 
 
 def summary(ms):

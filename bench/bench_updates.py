@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import SAMPLE_TWLAW, add_smoke_option, require_shared
+from common import SAMPLE_TWLAW, add_smoke_option, keyword_queries, query_times, require_shared
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "updates"
@@ -59,17 +59,10 @@ def keyword_p50(index, rounds=3):
     """Per query the median of ``rounds`` timings; the median over queries."""
     from zhen.search import Searcher
 
-    queries = [q for q in (HERE / "keywords.txt").read_text("utf-8").splitlines() if q.strip()]
     searcher = Searcher(index)
-    searcher.search(queries[0])
-    runs = [[] for _ in queries]
-    for _ in range(rounds):
-        for i, query in enumerate(queries):
-            started = time.perf_counter()
-            searcher.search(query, limit=10)
-            runs[i].append((time.perf_counter() - started) * 1000)
+    times = query_times(lambda q: searcher.search(q, limit=10), keyword_queries(), rounds)
     searcher.close()
-    return statistics.median(statistics.median(r) for r in runs)
+    return statistics.median(times)
 
 
 def run(args):

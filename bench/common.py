@@ -6,6 +6,7 @@ The baseline is what a hand-rolled Whoosh + jieba search looks like:
 """
 
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -65,6 +66,37 @@ def baseline_fields(doc):
     if doc.date_value:
         values["date"] = doc.date_value
     return {k: v for k, v in values.items() if v}
+
+
+def keyword_queries():
+    """The keyword set (``bench/keywords.txt``), one query a line."""
+    text = (ROOT / "bench" / "keywords.txt").read_text(encoding="utf-8")
+    return [q for q in text.splitlines() if q.strip()]
+
+
+def median_times(search, queries, rounds):
+    """Per query, in order, the median of ``rounds`` timings (ms) of
+    ``search(query)``; the set is run ``rounds`` times over, so a burst of
+    load on a shared machine hits one of a query's runs, not all."""
+    runs = [[] for _ in queries]
+    for _ in range(rounds):
+        for i, query in enumerate(queries):
+            began = time.perf_counter()
+            search(query)
+            runs[i].append((time.perf_counter() - began) * 1000)
+    return [statistics.median(r) for r in runs]
+
+
+def query_times(search, queries, rounds):
+    """:func:`median_times`, sorted, after one untimed call that opens the
+    index."""
+    search(queries[0])
+    return sorted(median_times(search, queries, rounds))
+
+
+def percentile(sorted_ms, share):
+    """The value at ``share`` (0.5, 0.95) of a sorted list."""
+    return sorted_ms[min(len(sorted_ms) - 1, int(share * len(sorted_ms)))]
 
 
 def timed(fn, *args, **kwargs):
