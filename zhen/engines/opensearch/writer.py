@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 
 from ...analysis import prepare
-from ...schema import build_schema, document_fields
+from ...schema import build_schema, column_text, document_fields
 from .mapping import KEYWORD_FIELDS, LIST_FIELDS, text_fields
 from .ranking import rank_values
 
@@ -61,7 +61,8 @@ def document_source(doc, analyzers):
     values, the date, the stored record, the pre-analysed text fields and
     the question ranker's fields made of them."""
     values = document_fields(doc)
-    source = {name: values[name] for name in KEYWORD_FIELDS if values.get(name)}
+    # the embedded index keeps hash, path and stamp as bytes columns
+    source = {name: column_text(values[name]) for name in KEYWORD_FIELDS if values.get(name)}
     for name in LIST_FIELDS:
         if name in source:
             source[name] = source[name].split()
