@@ -90,11 +90,7 @@ class CompactPositions(TermPositions):
     def decode_frequency(self, valuestring):
         return (len(valuestring) - 1) // array(_TYPECODES[valuestring[0]]).itemsize
 
-    def decode_weight(self, valuestring):
-        return self.decode_frequency(valuestring) * self.field_boost
-
-    def decode_position_boosts(self, valuestring):
-        return [(pos, 1) for pos in self.decode_positions(valuestring)]
+    # decode_weight and decode_position_boosts are Whoosh's: they call these.
 
 
 class ZhenCodec(W3Codec):

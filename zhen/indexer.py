@@ -279,9 +279,7 @@ class _Run:
         """Index the documents of ``entries`` in this process, one at a
         time: each that fails becomes a problem naming its record (and is
         not counted as added or updated); the others are indexed."""
-        writer = FastSegmentWriter(
-            self.ix, limitmb=LIMIT_MB, compound=False, codec=ZhenCodec(compression=COMPRESSION)
-        )
+        writer = self._new_writer(parallel=False)
         for doc, how in entries:
             try:
                 fields = analysed_fields(self.ix.schema, doc)
