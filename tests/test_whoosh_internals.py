@@ -2,6 +2,7 @@
 Whoosh: an upgrade that drops one fails here, with its name, before it
 breaks an index."""
 
+from whoosh import formats
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3FieldWriter
 from whoosh.filedb.filestore import FileStorage
@@ -42,6 +43,8 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
         scratch, whoosh3.W3Segment(ZhenCodec(), "DOCS")
     )
     fast_writer = whoosh_internals.FastSegmentWriter(ix)
+    postings_writer = ZhenCodec().postings_writer(writer._postfile)
+    postings_writer.start_postings(formats.Frequency(), whoosh3.W3TermInfo())
     with ix.reader() as segment_reader:
         matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
         found = {
@@ -53,6 +56,8 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             "W3LeafMatcher": matcher,
             "SegmentWriter": fast_writer,
             "PostingPool": fast_writer.pool,
+            "W3PostingsWriter": postings_writer,
+            "W3TermInfo": segment_reader.term_info("title", "标题"),
         }
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
         assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [10]

@@ -3,9 +3,10 @@ scoring (:mod:`zhen.rank`).
 
 Whoosh's matchers hand out one posting at a time, through several Python
 calls each; a question's terms have tens of thousands of postings, so the
-question ranker reads them a block at a time instead: each W3 posting block
-is one pickled tuple of delta-coded document numbers and weights (the term
-frequency, for zhen's formats), decoded here with numpy. Postings kept in
+question ranker reads them a block at a time instead: each posting block
+holds packed arrays of document numbers and weights (the term frequency,
+for zhen's formats; :mod:`zhen.whoosh_internals.blocks`), taken here as
+numpy arrays. Postings kept in
 the term table (inlined, :mod:`zhen.codec`) are read from there. Any other
 matcher is read through Whoosh's ordinary interface.
 
@@ -19,12 +20,17 @@ from threading import Lock
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .whoosh_internals import length_table, posting_blocks, term_matcher
+from .whoosh_internals import (
+    PackedBlockMatcher,
+    inlined_postings,
+    length_table,
+    posting_blocks,
+    term_matcher,
+)
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 # Per open Whoosh searcher: (fields) -> lengths, "live" -> not-deleted mask.
@@ -133,10 +139,11 @@ def _segment_postings(reader, field, term):
     except TermNotFound:
         return None
     if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+        ids, weights, _ = inlined_postings(info, reader.schema[field].format)
+        ids = np.asarray(ids, dtype=np.int64)
+        return ids, np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=np.float64)
     matcher = term_matcher(reader, field, term)
-    if isinstance(matcher, W3LeafMatcher):
+    if isinstance(matcher, PackedBlockMatcher):
         return _blocks(matcher)
     return _generic(matcher)
 
@@ -158,14 +165,12 @@ def _blocks(matcher):
     """Every posting of a W3 leaf matcher, a whole block at a time."""
     ids, weights = [], []
     for block_ids, block_weights, count in posting_blocks(matcher):
-        ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+        ids.append(np.frombuffer(block_ids, dtype=np.uint64))
         if block_weights is None:
             weights.append(np.ones(count))
-        elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float64))
-    return np.concatenate(ids), np.concatenate(weights)
+    return np.concatenate(ids).astype(np.int64), np.concatenate(weights)
 
 
 def _generic(matcher):

@@ -8,7 +8,9 @@ private name that the installed Whoosh no longer has.
 
 * the codec: a term info with the ``set_inline`` name Whoosh's posting
   writer calls (its own is ``set_inlined``), a field writer that uses it,
-  and a per-document reader that reads a segment's length column once;
+  a per-document reader that reads a segment's length column once, and
+  posting blocks packed as arrays (:mod:`.blocks`: Whoosh's block header,
+  ``W3PostingsWriter._write_block`` and ``W3LeafMatcher._read_*`` replaced);
 * :class:`CountingTopCollector`: a top-k collector that also keeps every
   match (overrides ``_collect``, and never publishes ``minscore``);
 * :class:`UnionOr`: OR as a plain union tree (overrides ``_matcher``);
@@ -36,6 +38,7 @@ from whoosh.multiproc import MpWriter
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from .blocks import PackedBlockMatcher, PackedBlockWriter, inlined_postings
 from .codec import InliningFieldWriter, InliningTermInfo, LengthTableReader
 from .searching import (
     AndNot,
@@ -46,6 +49,7 @@ from .searching import (
     segment_count,
     term_matcher,
 )
+from .stored import PICKLE_PROTOCOL, PresetDictionaryColumn, PresetDictionaryDocWriter
 from .writing import FastSegmentWriter, ResilientMpWriter, add_segment
 
 __all__ = [
@@ -55,9 +59,15 @@ __all__ = [
     "InliningFieldWriter",
     "InliningTermInfo",
     "LengthTableReader",
+    "PackedBlockMatcher",
+    "PackedBlockWriter",
+    "PICKLE_PROTOCOL",
+    "PresetDictionaryColumn",
+    "PresetDictionaryDocWriter",
     "ResilientMpWriter",
     "UnionOr",
     "add_segment",
+    "inlined_postings",
     "length_table",
     "missing_names",
     "posting_blocks",
@@ -89,6 +99,11 @@ REQUIRED = [
     (SegmentReader, "_text_to_bytes"),
     (whoosh3.W3LeafMatcher, "_read_data"),
     (whoosh3.W3LeafMatcher, "_goto"),
+    (whoosh3.W3LeafMatcher, "_read_ids"),
+    (whoosh3.W3LeafMatcher, "_read_weights"),
+    (whoosh3.W3LeafMatcher, "_read_values"),
+    (whoosh3.W3PostingsWriter, "_new_block"),
+    (whoosh3.W3PerDocWriter, "_create_column"),
 ]
 # Instance attributes, checked on real objects by the test.
 REQUIRED_ATTRIBUTES = {
@@ -101,8 +116,15 @@ REQUIRED_ATTRIBUTES = {
         "_maxweight",
         "_minlength",
         "_maxlength",
+        "_blockcount",
+        "_inlinelimit",
+        "_format",
+        "_terminfo",
+        "_compression",
+        "_postfile",
     ),
     "W3PerDocReader": ("_doccount",),
+    "W3TermInfo": ("_inlined",),
     "W3PerDocWriter": ("_fieldlengths",),
     "fixed-width column reader": ("_count", "_dbfile", "_basepos"),
     "TopCollector": ("minscore",),
@@ -110,7 +132,16 @@ REQUIRED_ATTRIBUTES = {
     "PostingPool": ("current", "currentsize", "limit", "fieldnames"),
     "SegmentWriter": ("perdocwriter", "docnum", "pool", "_added"),
     "SegmentReader": ("_terms", "_perdoc"),
-    "W3LeafMatcher": ("_data", "_blocklength", "_lastblock", "_nextoffset"),
+    "W3LeafMatcher": (
+        "_data",
+        "_blocklength",
+        "_lastblock",
+        "_nextoffset",
+        "_dataoffset",
+        "_compression",
+        "_postfile",
+        "_fixedsize",
+    ),
 }
 
 

@@ -21,6 +21,27 @@ class InliningTermInfo(whoosh3.W3TermInfo):
     def set_inline(self, ids, weights, values):
         self.set_inlined(ids, weights, values or [b""] * len(ids))
 
+    def to_bytes(self):
+        """Whoosh's bytes, except that postings inlined as one packed bytes
+        value (:mod:`.blocks`) are pickled in 4 bytes more than their own:
+        Whoosh pickles with protocol 2, which spends ~45 bytes on any bytes
+        value under Python 3. Whoosh's ``from_bytes`` unpickles either."""
+        inlined = self._inlined
+        if not isinstance(inlined, bytes) or len(inlined) > 255:
+            return super().to_bytes()
+        head = self._struct.pack(
+            1,
+            self._weight,
+            self._df,
+            0 if self._minlength is None else length_to_byte(self._minlength),
+            length_to_byte(self._maxlength),
+            self._maxweight,
+            self._minid,
+            self._maxid,
+        )
+        # PROTO 3, SHORT_BINBYTES <length> <bytes>, STOP: a whole pickle
+        return head + b"\x80\x03C" + bytes((len(inlined),)) + inlined + b"."
+
 
 class InliningFieldWriter(whoosh3.W3FieldWriter):
     """Whoosh's field writer, starting each term with an
@@ -114,11 +135,17 @@ _NO_LENGTHS = _NoLengths()
 
 class LengthTableReader(whoosh3.W3PerDocReader):
     """Reads each field's length column once, then answers from memory
-    (Whoosh reads the column file once per posting)."""
+    (Whoosh reads the column file once per posting); reads stored fields
+    from the column the codec wrote them to."""
 
-    def __init__(self, storage, segment):
+    def __init__(self, storage, segment, stored_column=None):
         super().__init__(storage, segment)
         self._length_tables = {}
+        self._stored_column = stored_column or whoosh3.STORED_COLUMN
+
+    def stored_fields(self, docnum):
+        reader = self._cached_reader("_stored", self._stored_column)
+        return (reader[docnum] if reader is not None else None) or {}
 
     def length_table(self, fieldname):
         """Every document's one-byte length of ``fieldname`` (0: none)."""

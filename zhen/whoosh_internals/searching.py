@@ -53,9 +53,10 @@ def term_matcher(reader, field, term):
 
 
 def posting_blocks(matcher):
-    """(delta-coded ids, weights, count) of each block of a W3 leaf matcher,
-    a whole block at a time (its public interface gives one posting per
-    call, through several Python calls each)."""
+    """(ids, weights or None for all 1.0, count) of each block of a
+    :class:`~.blocks.PackedBlockMatcher`, ids and weights as arrays, a whole
+    block at a time (its public interface gives one posting per call,
+    through several Python calls each)."""
     while True:
         matcher._read_data()
         yield matcher._data[0], matcher._data[1], matcher._blocklength
