@@ -14,7 +14,8 @@ from .analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
 from .codec import CompactPositions, TermFrequency
 
 # Kept with each index; an index with other versions is refused with a hint
-# to rebuild. Bump FORMAT_VERSION when the schema's fields change, and
+# to rebuild. Bump FORMAT_VERSION when the schema's fields or the bytes the codec
+# writes change (CONTRIBUTING.md), and
 # ANALYSIS_VERSION whenever the same text would give other terms, positions or
 # fields: normalisation, run splitting, segmenting, stemming, the stop-word
 # rule, a field's analyzer or format (CONTRIBUTING.md).

@@ -21,7 +21,8 @@ private name that the installed Whoosh no longer has.
   workers write with :class:`FastSegmentWriter` (``multiproc.SegmentWriter``
   replaced in the worker process only);
 * :class:`FastSegmentWriter`: Whoosh's ``add_document`` with a document's
-  postings added to the pool field by field (``PostingPool.current``,
+  postings added to the pool field by field and sorted by term per field
+  (:class:`FieldSortedPool`: ``PostingPool.current``, ``tempstore``, ``segment``, ``runs``,
   ``currentsize``, ``limit``, ``fieldnames``);
 * :func:`segment_count` (``FileIndex._segments``);
 * :func:`add_segment` (a merge that keeps exact field-length totals:
@@ -129,7 +130,15 @@ REQUIRED_ATTRIBUTES = {
     "fixed-width column reader": ("_count", "_dbfile", "_basepos"),
     "TopCollector": ("minscore",),
     "MpWriter": ("tasks", "jobqueue", "resultqueue", "storage", "indexname", "subargs"),
-    "PostingPool": ("current", "currentsize", "limit", "fieldnames"),
+    "PostingPool": (
+        "current",
+        "currentsize",
+        "limit",
+        "fieldnames",
+        "tempstore",
+        "segment",
+        "runs",
+    ),
     "SegmentWriter": ("perdocwriter", "docnum", "pool", "_added"),
     "SegmentReader": ("_terms", "_perdoc"),
     "W3LeafMatcher": (

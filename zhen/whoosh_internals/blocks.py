@@ -21,6 +21,7 @@ import struct
 import zlib
 from array import array
 from itertools import accumulate
+from operator import sub
 from pickle import dumps
 
 from whoosh.codec import whoosh3
@@ -50,7 +51,7 @@ def encode_block(ids, weights, values, fixed_size):
     ``values`` (bytes each, empty for a format without values), before any
     compression. ``fixed_size`` is the format's value size (0: none, None
     or negative: variable)."""
-    deltas = array("Q", [b - a for a, b in zip(ids, ids[1:])])
+    deltas = array("Q", map(sub, ids[1:], ids))
     id_code = _width(max(deltas, default=0))
     parts = [b"", array(_WIDTHS[id_code], deltas).tobytes()]
     weight_kind, weight_bytes = _encode_weights(weights)
@@ -61,7 +62,7 @@ def encode_block(ids, weights, values, fixed_size):
         value_kind = VALUES_FIXED
         parts.append(b"".join(values))
     else:
-        lengths = [len(v) for v in values]
+        lengths = list(map(len, values))
         value_kind = _width(max(lengths))
         parts.append(array(_WIDTHS[value_kind], lengths).tobytes())
         parts.append(b"".join(values))
@@ -70,12 +71,15 @@ def encode_block(ids, weights, values, fixed_size):
 
 
 def _encode_weights(weights):
-    if all(w == 1.0 for w in weights):
+    smallest, largest = min(weights), max(weights)
+    if smallest == largest == 1.0:
         return WEIGHTS_ONE, b""
-    if all(w.is_integer() and w >= 0 for w in weights):
-        code = _width(int(max(weights)))
-        return code, array(_WIDTHS[code], [int(w) for w in weights]).tobytes()
-    return WEIGHTS_FLOAT, array("f", weights).tobytes()
+    floats = list(weights)
+    integers = list(map(int, floats))
+    if smallest >= 0 and integers == floats:
+        code = _width(int(largest))
+        return code, array(_WIDTHS[code], integers).tobytes()
+    return WEIGHTS_FLOAT, array("f", floats).tobytes()
 
 
 def decode_block(data, count):

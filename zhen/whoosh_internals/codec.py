@@ -87,15 +87,13 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         for start in range(0, len(postings), limit):
             if start:
                 writer._write_block()
-            block = postings[start : start + limit]
-            docs = [p[2] for p in block]
-            weights = [p[3] for p in block]
+            _, _, docs, weights, values = zip(*postings[start : start + limit])
             writer._ids.extend(docs)
             writer._weights.extend(weights)
-            writer._values.extend([p[4] for p in block if p[4]])
+            writer._values.extend(filter(None, values))
             writer._maxweight = max(0, *weights)
             # length bytes: 0 is "no length"; byte_to_length is monotonic
-            known = [lengths[d] for d in docs]
+            known = list(map(lengths.__getitem__, docs))
             shortest = min(filter(None, known), default=0)
             writer._minlength = _BYTE_LENGTHS[shortest] if shortest else None
             writer._maxlength = _BYTE_LENGTHS[max(known)]

@@ -2,10 +2,13 @@
 a faster document writer, and worker processes that survive a dead one."""
 
 import queue
+from itertools import repeat
+from operator import itemgetter
 
 from whoosh import multiproc
+from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 
 def add_segment(writer, reader):
@@ -32,13 +35,81 @@ def add_segment(writer, reader):
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 
 
+class FieldSortedPool(PostingPool):
+    """Whoosh's posting pool, holding a list of postings per field and
+    sorting each by term alone: postings arrive in document order, so a
+    stable sort by term gives the order of Whoosh's sort of whole
+    ``(field, term, docnum, weight, value)`` tuples, 3.4 times faster (one
+    bytes comparison per step instead of a tuple's; 20 % of a STARD build's
+    CPU was that sort). Runs spilled to disk and their merge are Whoosh's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_field = {}
+
+    def add(self, item):
+        super().add(item)
+        self.current.pop()  # Whoosh's add appended it (after a save, if full)
+        self.by_field.setdefault(item[0], []).append(item)
+
+    def extend(self, fieldname, postings, size):
+        """Add one field's ``postings`` of one document, ``size`` bytes by
+        Whoosh's estimate."""
+        self.fieldnames.add(fieldname)
+        self.currentsize += size
+        if self.currentsize > self.limit:
+            self.save()
+        self.by_field.setdefault(fieldname, []).extend(postings)
+
+    def _sorted(self):
+        found = []
+        for fieldname in sorted(self.by_field):
+            found.extend(sorted(self.by_field[fieldname], key=_TERM))
+        self.by_field = {}
+        return found
+
+    def save(self):
+        postings = self._sorted()
+        if postings:
+            path, f = self._new_run()
+            self._write_run(f, postings)
+            self._add_run(path)
+        self.currentsize = 0
+
+    def items(self, maxfiles=128):
+        if not self.runs:
+            return self._sorted()
+        return super().items(maxfiles)
+
+
+_TERM = itemgetter(1)
+_FREQUENCY = itemgetter(1)
+
+
+def _index(field, value):
+    """``list(field.index(value))``: Whoosh's generator yields a posting at
+    a time and encodes each term through ``codecs``; for a field that keeps
+    Whoosh's ``index`` and a text value, the same tuples in one list."""
+    if type(field).index is not FieldType.index or not isinstance(value, str) or not field.format:
+        return list(field.index(value))
+    values = field.format.word_values(value, field.analyzer, mode="index")
+    return [(text.encode("utf-8"), freq, weight, v) for text, freq, weight, v in values]
+
+
 class FastSegmentWriter(SegmentWriter):
     """Whoosh's segment writer, adding a document's postings to the pool a
     field at a time (one list and one size sum per field) instead of one
-    call per posting: 10 % of a STARD build was ``PostingPool.add``. The
+    call per posting: 10 % of a STARD build was ``PostingPool.add``; the
+    pool is a :class:`FieldSortedPool`. The
     pool's content, and so every byte written, is Whoosh's own
     (``tests/test_codec.py``); only when it spills to disk may a run end a
     field earlier."""
+
+    def __init__(self, ix, *args, **kwargs):
+        super().__init__(ix, *args, **kwargs)
+        whooshs = self.pool
+        self.pool = FieldSortedPool(whooshs.tempstore, whooshs.segment)
+        self.pool.limit = whooshs.limit
 
     def add_document(self, **fields):
         self._check_state()
@@ -57,9 +128,9 @@ class FastSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 boost = self._field_boost(fields, fieldname, docboost)
-                items = list(field.index(value))
+                items = _index(field, value)
                 if field.scorable:
-                    length = sum(item[1] for item in items)
+                    length = sum(map(_FREQUENCY, items))
                 self._pool_field(fieldname, docnum, items, boost)
             stored = fields.get("_stored_%s" % fieldname, value)
             perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
@@ -74,15 +145,15 @@ class FastSegmentWriter(SegmentWriter):
     def _pool_field(self, fieldname, docnum, items, boost):
         if not items:
             return
-        pool = self.pool
-        posts = [(fieldname, text, docnum, weight * boost, v) for text, _, weight, v in items]
-        size = (_POSTING_BYTES + len(fieldname)) * len(posts)
-        size += sum(2 * len(text) + len(v or b"") for text, _, _, v in items)
-        pool.fieldnames.add(fieldname)
-        pool.currentsize += size
-        if pool.currentsize > pool.limit:
-            pool.save()
-        pool.current.extend(posts)
+        texts, _, weights, values = zip(*items)
+        if boost != 1.0:
+            weights = [weight * boost for weight in weights]
+        count = len(texts)
+        size = (_POSTING_BYTES + len(fieldname)) * count + 2 * sum(map(len, texts))
+        if values[0] is not None:  # a format's values are all bytes or all None
+            size += sum(map(len, values))
+        posts = zip(repeat(fieldname, count), texts, repeat(docnum, count), weights, values)
+        self.pool.extend(fieldname, list(posts), size)
 
 
 class _FastWriterTask(multiproc.SubWriterTask):
