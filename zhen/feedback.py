@@ -14,6 +14,13 @@ The feedback terms come from the stored text of the first page's documents,
 analysed as the index analyses them (Han bigrams, English stems), and are
 scored by BM25 as another view of the question (:mod:`zhen.rank`); it only
 re-ranks documents the question already matches, so totals do not change.
+
+Both engines use the same functions: :func:`first_page_weights`,
+:func:`candidate_terms` and :func:`pick_terms` select the terms from the
+first page's records, the index's analyzers and document frequencies the
+engine supplies (:func:`feedback_terms` for Whoosh; the cluster's in
+:mod:`zhen.engines.opensearch.feedback`), and :func:`rerank_after_first_page`
+orders what follows the first page.
 """
 
 from collections import Counter
