@@ -16,9 +16,9 @@ scores them), fused like the others (:mod:`.fusion`).
 Document frequencies come from the term vectors API given an artificial
 document (the candidates, space-separated, in one field), asking for term
 statistics: the shard's term dictionary answers, no document is visited
-(on STARD about 20 times cheaper than a ``term`` count per candidate and
-field in one ``_msearch``, 10 times than a ``filters`` aggregation:
-``bench/profile_cluster_counts.py``). Term vectors are a one-shard operation and their
+(on STARD 2.8 ms for 200 term-field pairs, against 31 ms for a ``term``
+count per pair in one ``_msearch`` and 106 ms for a ``filters``
+aggregation: ``bench/profile_cluster_counts.py``). Term vectors are a one-shard operation and their
 statistics the shard's, so the artificial document is sent once per
 shard, routed there by the id of a document the shard holds (found once
 per index with a ``_shards:N`` search preference), and the shards' counts
