@@ -11,7 +11,7 @@ re-ranked with feedback from it, as :func:`zhen.rank.rank_question` does
 (:mod:`zhen.feedback`; the feedback terms are one more view, :mod:`.feedback`).
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,13 +33,14 @@ class Fused:
     best: dict
 
 
-@dataclass
 class Memo:
     """What one question's fusions have asked the cluster already: each
-    view's (best, top N) by (view, N), and scores by document and view."""
+    view's (best, top N) by (view, N), and each view's scores by document
+    (0 for one it was asked about and does not match)."""
 
-    tops: dict = field(default_factory=dict)
-    scores: dict = field(default_factory=dict)
+    def __init__(self):
+        self.tops = {}
+        self.scores = {}
 
 
 def rank_question(msearch, question, matching, k, userdict=None, also=(), reader=None):
