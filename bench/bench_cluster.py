@@ -3,14 +3,18 @@
     python bench/bench_cluster.py [--corpus stard|twlaw|both]
                                   [--setups embedded,os1,os3]
                                   [--questions 200] [--rounds 3]
-                                  [--eval-queries N] [--smoke]
+                                  [--eval-queries N] [--reuse] [--smoke]
 
 For each corpus and setup: a full build (``zhen index``'s library call,
 a fresh index), then query latency (p50/p95 of each query's median over
 ``--rounds`` passes; limit 10, highlights included) of the keyword set
 (bench/keywords.txt) and of the first ``--questions`` STARD train
-questions, and on STARD ``zhen eval`` (nDCG@10, MRR@10, R@100 of the train
-questions, top 100, as :mod:`zhen.evaluate` scores them). Setups:
+questions; the questions' second page (re-ranked with feedback from the
+first, :mod:`zhen.feedback`) with and without feedback, the two alternated
+per question and round (so load hits both alike; without: the ranking
+before feedback, the baseline of its cost); and on STARD ``zhen eval``
+(nDCG@10, MRR@10, R@100 of the train questions, top 100, as
+:mod:`zhen.evaluate` scores them: feedback ranks ranks 11-100). Setups:
 
 * ``embedded``: the Whoosh index in a folder (the baseline, same run);
 * ``os1``: a one-node OpenSearch cluster (index: 1 shard, 0 replicas);
@@ -19,7 +23,9 @@ questions, top 100, as :mod:`zhen.evaluate` scores them). Setups:
 
 The clusters are started by ``scripts/search-node`` (one at a time, in a
 folder of their own, stopped at the end) unless ``--os1-url`` /
-``--os3-url`` name running ones. ``--smoke``: the bundled sample, three
+``--os3-url`` name running ones. ``--reuse``: an index this script built
+before (same corpus and setup) is measured as it is instead of rebuilt (no
+build time). ``--smoke``: the bundled sample, three
 questions, a small known-item eval, the embedded engine and one node (CI
 checks that the script runs; its numbers mean nothing). Results are printed
 and written to bench/out/cluster-<corpus>.json.
@@ -84,10 +90,13 @@ class Cluster:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def build(setup, name, source, url=None):
-    """(index, seconds): a fresh full build of ``source`` for ``setup``."""
+def build(setup, name, source, url=None, reuse=False):
+    """(index, seconds): a fresh full build of ``source`` for ``setup``;
+    with ``reuse``, an index built before as it is (seconds None)."""
     from zhen.engines import update_index
 
+    if reuse and _built(setup, name, url):
+        return index_location(setup, name, url), None
     if setup == "embedded":
         index = OUT / f"cluster-{name}-embedded"
         shutil.rmtree(index, ignore_errors=True)
@@ -101,6 +110,56 @@ def build(setup, name, source, url=None):
     return index, time.perf_counter() - began
 
 
+def index_location(setup, name, url=None):
+    """Where :func:`build` puts ``setup``'s index of corpus ``name``."""
+    return OUT / f"cluster-{name}-embedded" if setup == "embedded" else f"{url}/bench-{name}"
+
+
+def _built(setup, name, url):
+    """Whether ``setup``'s index of ``name`` is there and complete (its
+    build finished: the embedded folder has a live index, the alias exists)."""
+    from zhen.engines import open_searcher
+    from zhen.errors import ZhenError
+
+    try:
+        searcher = open_searcher(index_location(setup, name, url))
+        try:
+            return searcher.search("法律", limit=1).total > 0
+        finally:
+            searcher.close()
+    except ZhenError:  # no index there (yet), or an older one: build it
+        return False
+
+
+def feedback_latency(index, queries, rounds, page=2):
+    """{"on": p50/p95, "off": p50/p95} (ms) of page ``page`` of each question
+    with feedback and without (zhen.feedback's first page out of reach),
+    the two alternated per question and round; each question's median."""
+    import zhen.feedback
+    from zhen.engines import open_searcher
+
+    searcher = open_searcher(index)
+    first_page = zhen.feedback.FIRST_PAGE
+    runs = {"on": [[] for _ in queries], "off": [[] for _ in queries]}
+    try:
+        searcher.search(queries[0], page=page)  # opens the index
+        for _ in range(rounds):
+            for i, query in enumerate(queries):
+                for mode in ("on", "off"):
+                    zhen.feedback.FIRST_PAGE = first_page if mode == "on" else 10**9
+                    began = time.perf_counter()
+                    searcher.search(query, limit=10, page=page)
+                    runs[mode][i].append((time.perf_counter() - began) * 1000)
+    finally:
+        zhen.feedback.FIRST_PAGE = first_page
+        searcher.close()
+    return {mode: _percentiles(sorted(map(statistics.median, r))) for mode, r in runs.items()}
+
+
+def _percentiles(ms):
+    return {"p50": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}
+
+
 def latency(index, queries, rounds):
     """p50 and p95 (ms) of each query's median time over ``rounds`` passes."""
     from zhen.engines import open_searcher
@@ -110,7 +169,7 @@ def latency(index, queries, rounds):
         ms = query_times(lambda q: searcher.search(q, limit=10), queries, rounds)
     finally:
         searcher.close()
-    return {"p50": round(statistics.median(ms), 1), "p95": round(ms[int(0.95 * (len(ms) - 1))], 1)}
+    return _percentiles(ms)
 
 
 def evaluation(index, smoke, limit):
@@ -136,12 +195,17 @@ def evaluation(index, smoke, limit):
 
 def measure(setup, name, source, sets, args, url=None):
     """Every number of one setup on one corpus."""
-    index, seconds = build(setup, name, source, url)
-    row = {"setup": setup, "corpus": name, "build_s": round(seconds, 1), "load_build": load()}
-    print(f"{name:6s} {setup:8s} build {seconds:7.1f} s  (load {row['load_build']})", flush=True)
+    index, seconds = build(setup, name, source, url, args.reuse)
+    built = "reused" if seconds is None else f"{seconds:7.1f} s"
+    row = {"setup": setup, "corpus": name, "load_build": load()}
+    row["build_s"] = None if seconds is None else round(seconds, 1)
+    print(f"{name:6s} {setup:8s} build {built}  (load {row['load_build']})", flush=True)
     for set_name, queries in sets.items():
         row[set_name] = latency(index, queries, args.rounds)
         print(f"{name:6s} {setup:8s} {set_name:9s} ({len(queries)}): {row[set_name]}", flush=True)
+    row["page2"] = feedback_latency(index, sets["questions"], args.rounds)
+    row["load_page2"] = load()
+    print(f"{name:6s} {setup:8s} page 2 feedback on/off: {row['page2']}", flush=True)
     if name in ("stard", "sample"):
         limit = (setup == "os3" and args.os3_eval_queries) or args.eval_queries
         row["eval"] = evaluation(index, args.smoke, limit)
@@ -162,6 +226,7 @@ def main():
     )
     parser.add_argument("--os1-url", help="a running one-node cluster to use")
     parser.add_argument("--os3-url", help="a running three-node cluster to use")
+    parser.add_argument("--reuse", action="store_true", help="measure indexes built before")
     add_smoke_option(parser)
     args = parser.parse_args()
     setups = args.setups.split(",")

@@ -10,6 +10,7 @@ from zhen.engines.opensearch import fusion
 from zhen.engines.opensearch.indexer import update_cluster_index
 from zhen.engines.opensearch.ranking import first_chars, rank_values
 from zhen.engines.opensearch.searcher import ClusterSearcher
+from zhen.rank import views
 from zhen.search import Searcher
 
 from .helpers import SAMPLE
@@ -82,25 +83,105 @@ def test_questions_rank_as_on_the_embedded_engine(engines, question):
     assert a.total > 0 and b.hits, question
 
 
+def _compare_after_first_page(whoosh, cluster, question, page, limit=10):
+    """The cluster's page ``page`` (re-ranked with feedback from the first
+    page) against the embedded engine's: the same total and facets, and at
+    every rank a document the embedded engine scores within the tolerance
+    of its own document at that rank (so the same ids in the same order,
+    but for near-ties), with the embedded engine's score."""
+    deep = whoosh.search(question, limit=limit * (page + 1))  # one page more: the boundary
+    own = whoosh.search(question, limit=limit, page=page)
+    b = cluster.search(question, limit=limit, page=page)
+    assert (own.total, own.facets) == (b.total, b.facets), question
+    start = (page - 1) * limit
+    # the embedded engine's page is its own deeper list's slice (feedback is
+    # the same whatever the number of documents asked for)
+    assert [h.id for h in own.hits] == [h.id for h in deep.hits[start : start + limit]]
+    scores = {h.id: h.score for h in deep.hits}
+    assert len(b.hits) == len(own.hits), question
+    for rank, hit in enumerate(b.hits, start):
+        assert hit.id in scores, (question, page, hit.id)
+        expected = deep.hits[rank]
+        assert abs(scores[hit.id] - expected.score) < SCORE_TOLERANCE, (question, rank, hit.id)
+        assert abs(hit.score - scores[hit.id]) < SCORE_TOLERANCE, (question, rank, hit.id)
+    return own, b
+
+
 @pytest.mark.cluster
-def test_second_page_and_deeper_candidate_lists(engines, monkeypatch):
-    """A page further down, and top lists so short that the fusion must
-    ask for more (N doubles from 1) or score candidates view by view:
-    the same ranking."""
+@pytest.mark.parametrize("page", [2, 3])
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_pages_after_the_first_rank_with_feedback_as_on_the_embedded_engine(
+    engines, question, page
+):
+    own, b = _compare_after_first_page(*engines, question, page)
+    ids_a, ids_b = [h.id for h in own.hits], [h.id for h in b.hits]
+    assert len(set(ids_a) & set(ids_b)) >= len(ids_a) - 3, (question, ids_a, ids_b)
+
+
+@pytest.mark.cluster
+def test_a_cluster_without_feedback_fails_the_comparison(engines, monkeypatch):
+    """Feedback moves most of page 3 of this question: the cluster's page
+    without it is another page, and the comparison above says so."""
+    whoosh, cluster = engines
+    question = QUESTIONS[5]
+    with_feedback = {h.id for h in cluster.search(question, page=3).hits}
+    monkeypatch.setattr(cluster, "feedback", None)  # the question's own ranking only
+    without = {h.id for h in cluster.search(question, page=3).hits}
+    assert len(with_feedback - without) >= 5
+    with pytest.raises(AssertionError):
+        _compare_after_first_page(whoosh, cluster, question, 3)
+
+
+@pytest.mark.cluster
+def test_feedback_terms_counted_as_the_embedded_engine_counts_them(engines):
+    """The cluster's document frequencies of a first page's feedback
+    candidates (term vectors' statistics, shard by shard: the index has two
+    shards) are Whoosh's, field by field."""
     whoosh, cluster = engines
     question = QUESTIONS[0]
-    # past the first page the embedded engine re-ranks with feedback from
-    # it (zhen.feedback), which the cluster does not do yet: compared without
-    with monkeypatch.context() as patch:
-        patch.setattr(zhen.feedback, "FIRST_PAGE", 10**9)
-        _compare(whoosh, cluster, question, page=2)
+    head = [(h.id, h.score) for h in cluster.search(question).hits]
+    reader = cluster.feedback
+    records, count, index = reader.first_page([doc for doc, _ in head])
+    assert count == whoosh.whoosh_searcher().doc_count_all() == 268
+    (group,) = [g for g in zhen.feedback.feedback_groups(views(question))]
+    weights = zhen.feedback.first_page_weights(
+        records, [s for _, s in head], group.fields, reader.analyzers
+    )
+    terms = [t for t, _ in zhen.feedback.candidate_terms(weights, set(group.terms))]
+    asked = [(field, term) for term in terms for field in group.fields]
+    found = reader.doc_frequencies(index, asked + [("body_x", "不在索引裡的詞")])
+    searcher = whoosh.whoosh_searcher()
+    assert len(terms) == zhen.feedback.CANDIDATES
+    assert {pair: found[pair] for pair in asked} == {
+        (field, term): searcher.doc_frequency(field, term) for field, term in asked
+    }
+    assert found["body_x", "不在索引裡的詞"] == 0
+    assert len(reader._shard_routings(index)) == 2  # one per shard
+
+
+@pytest.mark.cluster
+def test_deeper_candidate_lists(engines, monkeypatch):
+    """Top lists so short that the fusion must ask for more (N doubles
+    from 1) or score candidates view by view: the same ranking, on the
+    first page and on the re-ranked second."""
+    whoosh, cluster = engines
+    question = QUESTIONS[0]
     expected = [h.id for h in cluster.search(question, limit=10).hits]
+    second = [h.id for h in cluster.search(question, limit=10, page=2).hits]
     monkeypatch.setattr(fusion, "FIRST_N", 1)
     calls = []
     original = fusion._rank
-    monkeypatch.setattr(fusion, "_rank", lambda *args: calls.append(args[-1]) or original(*args))
+
+    def counted(*args, **kwargs):
+        calls.append(args[4])  # n
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fusion, "_rank", counted)
     assert [h.id for h in cluster.search(question, limit=3).hits] == expected[:3]
     assert calls[0] == 6 and len(calls) >= 1  # 2 * k to begin with
+    calls.clear()
+    assert [h.id for h in cluster.search(question, limit=10, page=2).hits] == second
+    assert calls[0] == 40 and len(calls) >= 2  # the question's, then with feedback
     monkeypatch.setattr(fusion, "MAX_N", 1)  # cannot be settled: BM25 order, same matches
     fallback = cluster.search(question, limit=3)
     assert fallback.total == whoosh.search(question).total and len(fallback.hits) == 3

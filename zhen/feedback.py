@@ -14,6 +14,13 @@ The feedback terms come from the stored text of the first page's documents,
 analysed as the index analyses them (Han bigrams, English stems), and are
 scored by BM25 as another view of the question (:mod:`zhen.rank`); it only
 re-ranks documents the question already matches, so totals do not change.
+
+Both engines use the same functions: :func:`first_page_weights`,
+:func:`candidate_terms` and :func:`pick_terms` select the terms from the
+first page's records, the index's analyzers and document frequencies the
+engine supplies (:func:`feedback_terms` for Whoosh; the cluster's in
+:mod:`zhen.engines.opensearch.feedback`), and :func:`rerank_after_first_page`
+orders what follows the first page.
 """
 
 from collections import Counter
@@ -42,20 +49,47 @@ TAIL_SCALE = 0.999
 CACHED_FREQUENCIES = 200_000
 
 
+def feedback_groups(found):
+    """The groups of a question's views (:func:`zhen.rank.views`) feedback
+    terms are drawn for: the bigram view's (Chinese feedback terms are
+    bigrams) and the English words'."""
+    grams = list(found.get("grams", ()))
+    return grams + [group for group in found.get("words", ()) if group.lang == "en"]
+
+
 def feedback_terms(searcher, group, scores, first, question_terms):
     """{term: weight} of the terms of ``group``'s fields most typical of the
     documents ``first`` (weighted by their ``scores``) against the whole
-    collection; empty when there are none."""
-    weights = _first_page_weights(searcher, group.fields, scores, first)
-    count = searcher.doc_count_all()
+    collection of the Whoosh ``searcher``; empty when there are none."""
+    records = [searcher.stored_fields(int(docnum)).get("record") or {} for docnum in first]
+    analyzers = {field: searcher.schema[field].analyzer for field in group.fields}
+    weights = first_page_weights(records, [scores[d] for d in first], group.fields, analyzers)
+    candidates = candidate_terms(weights, question_terms)
+    frequencies = {term: _doc_frequency(searcher, group.fields, term) for term, _ in candidates}
+    return pick_terms(candidates, frequencies, searcher.doc_count_all())
+
+
+def candidate_terms(weights, question_terms):
+    """[(term, weight)] of the first page's terms (:func:`first_page_weights`)
+    whose document frequency decides whether they are picked: the
+    ``CANDIDATES`` heaviest, function words, single characters and the
+    question's own terms aside."""
     candidates = [
         (term, weight)
         for term, weight in weights.most_common()
         if term not in question_terms and len(term) > 1 and not is_stop_word(term)
     ]
+    return candidates[:CANDIDATES]
+
+
+def pick_terms(candidates, frequencies, count):
+    """{term: weight} of the ``TERMS`` best :func:`candidate_terms` by weight
+    times idf, given each one's document ``frequencies`` (as the engine
+    counts them) among ``count`` documents; the best weighs 1, terms in no
+    document or in more than ``COMMON`` of them are left out."""
     picked = []
-    for term, weight in candidates[:CANDIDATES]:
-        df = _doc_frequency(searcher, group.fields, term)
+    for term, weight in candidates:
+        df = frequencies.get(term, 0)
         if 0 < df <= COMMON * count:
             picked.append((weight * np.log(1 + count / df), term))
     picked = sorted(picked, reverse=True)[:TERMS]
@@ -78,33 +112,36 @@ def _doc_frequency(searcher, fields, term):
 _FREQUENCIES: dict = {}
 
 
-def _first_page_weights(searcher, fields, scores, first):
+def first_page_weights(records, scores, fields, analyzers):
     """Each term's share of each first-page document's text, weighted by
-    the document's score relative to the best, added up."""
+    the document's score relative to the best, added up: ``records`` are
+    the first page's stored records in rank order, ``scores`` theirs,
+    ``analyzers`` each field's index analyzer (the engine's own, so the
+    terms are those it holds)."""
     weights = Counter()
-    best = scores[first[0]]
-    for docnum in first:
-        record = searcher.stored_fields(int(docnum)).get("record") or {}
+    best = scores[0]
+    for record, score in zip(records, scores):
         terms = Counter()
         for field in fields:
             text = record.get(TEXT_FIELDS[field.removesuffix("_x")])
             if text:
-                terms.update(searcher.schema[field].analyzer.term_texts(text))
+                terms.update(analyzers[field].term_texts(text))
         total = sum(terms.values()) or 1
-        share = scores[docnum] / best
+        share = score / best
         for term, tf in terms.items():
             weights[term] += share * tf / total
     return weights
 
 
-def rerank_after_first_page(order, scores, extra, k):
+def rerank_after_first_page(order, scores, extra, k, best=None):
     """(``order`` with its first page as it is and the rest re-ranked by
     ``scores`` plus ``extra``, a view scored by feedback terms divided by its
-    best; ``k`` documents in all, and a score for each that falls with the
-    rank: the question's own on the first page, the re-ranking's after it,
-    scaled below the first page's last)."""
+    ``best`` (over the whole collection; ``extra``'s own by default); ``k``
+    documents in all, and a score for each that falls with the rank: the
+    question's own on the first page, the re-ranking's after it, scaled
+    below the first page's last)."""
     head = order[:FIRST_PAGE]
-    best = extra.max()
+    best = extra.max() if best is None else best
     if best <= 0:
         return order[:k], scores[order[:k]]
     candidates = np.flatnonzero(scores > 0)

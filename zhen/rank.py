@@ -206,16 +206,11 @@ def _with_feedback(searcher, found, scores, order, k):
     their scores)."""
     first = order[: feedback.FIRST_PAGE]
     extra = np.zeros_like(scores)
-    for view in ("grams", "words"):
-        for group in found[view]:
-            if view == "words" and group.lang != "en":
-                continue  # Chinese feedback terms are bigrams (the grams view)
-            terms = feedback.feedback_terms(searcher, group, scores, first, set(group.terms))
-            if terms:
-                expanded = Group(
-                    group.fields, tuple(terms), group.lang, weights=tuple(terms.values())
-                )
-                bm25(searcher, expanded, extra)
+    for group in feedback.feedback_groups(found):
+        terms = feedback.feedback_terms(searcher, group, scores, first, set(group.terms))
+        if terms:
+            expanded = Group(group.fields, tuple(terms), group.lang, weights=tuple(terms.values()))
+            bm25(searcher, expanded, extra)
     return feedback.rerank_after_first_page(order, scores, extra, k)
 
 

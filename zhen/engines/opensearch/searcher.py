@@ -15,7 +15,8 @@ Ranking is the cluster's BM25 over the compiled query, with the same
 boosts; ties go by id. Questions (:func:`zhen.compiler.question_of`) match
 the same documents as on Whoosh and are ranked as zhen.rank ranks them:
 its views scored by the cluster on ranking fields made for them, fused
-here (:mod:`.fusion`, :mod:`.ranking`). "Did you mean" is zhen.suggest's,
+here (:mod:`.fusion`, :mod:`.ranking`), the documents after the first page
+re-ranked with feedback from it (:mod:`.feedback`). "Did you mean" is zhen.suggest's,
 reading the cluster's vocabulary (:mod:`.spelling`).
 
 Deep pages: a page ending beyond the cluster's result window (10,000, the
@@ -41,6 +42,7 @@ from .answers import PartialAnswer, check_complete, raise_item_error, retryable
 from .compiler import DslCompiler
 from .connection import connect, detect, reason, unavailable
 from .errors import EngineUnavailableError
+from .feedback import FeedbackReader
 from .fusion import rank_question
 from .indexer import check_settings
 from .spelling import cluster_suggestion
@@ -61,6 +63,7 @@ class ClusterSearcher:
         self.target, self.client, _ = connect(url, check=False)
         self.compiler = DslCompiler(self.userdict, weights, recall_weight)
         self._checked = set()  # concrete indexes whose fingerprint matched
+        self.feedback = FeedbackReader(self)  # for questions' pages after the first
 
     def close(self):
         self.client.close()
@@ -148,6 +151,7 @@ class ClusterSearcher:
             page * limit,
             self.userdict,
             also=[{**count, "aggs": facet_aggregations()}],
+            reader=self.feedback,
         )
         if ranked is None:
             return None
