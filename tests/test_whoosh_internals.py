@@ -58,7 +58,11 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             "PostingPool": fast_writer.pool,
             "W3PostingsWriter": postings_writer,
             "W3TermInfo": segment_reader.term_info("title", "标题"),
+            "VarBytesColumn.Reader": segment_reader.column_reader("id", translate=False),
         }
+        assert whoosh_internals.column_values(found["VarBytesColumn.Reader"]) == list(
+            found["VarBytesColumn.Reader"]
+        )
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
         assert [c for _, _, c in whoosh_internals.posting_blocks(matcher)] == [10]
         absent = [

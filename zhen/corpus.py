@@ -12,6 +12,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,9 +92,10 @@ class Document:
     def fields(self):
         return {key: getattr(self, key) for key in KEYS}
 
-    @property
+    @cached_property
     def content_hash(self):
-        """A digest of the batch and the nine fields, to skip unchanged docs."""
+        """A digest of the batch and the nine fields, to skip unchanged docs
+        (computed once: the indexer compares it and then stores it)."""
         digest = hashlib.sha1(self.batch.encode("utf-8"))
         for key in KEYS:
             digest.update(b"\x1f" + (getattr(self, key) or "").encode("utf-8"))

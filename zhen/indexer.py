@@ -29,7 +29,7 @@ from .prune import prunable
 from .records import MAX_FIELD_CHARS, Problem
 from .schema import analysed_fields, column_text, document_fields, text_values
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
-from .whoosh_internals import FastSegmentWriter, ResilientMpWriter
+from .whoosh_internals import FastSegmentWriter, ResilientMpWriter, column_values
 from .workers import guarded, stop_workers
 
 # Whoosh's posting buffer per worker: a chunk's postings sorted in memory need
@@ -359,7 +359,9 @@ def known_documents(ix):
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
             ids, *facts = (
-                list(leaf.column_reader(name, translate=False)) if leaf.has_column(name) else None
+                column_values(leaf.column_reader(name, translate=False))
+                if leaf.has_column(name)
+                else None
                 for name in ("id", "hash", "path", "batch", "stamp")
             )
             for n in leaf.all_doc_ids():

@@ -45,6 +45,7 @@ from .searching import (
     AndNot,
     CountingTopCollector,
     UnionOr,
+    column_values,
     length_table,
     posting_blocks,
     segment_count,
@@ -68,6 +69,7 @@ __all__ = [
     "ResilientMpWriter",
     "UnionOr",
     "add_segment",
+    "column_values",
     "inlined_postings",
     "length_table",
     "missing_names",
@@ -141,6 +143,7 @@ REQUIRED_ATTRIBUTES = {
     ),
     "SegmentWriter": ("perdocwriter", "docnum", "pool", "_added"),
     "SegmentReader": ("_terms", "_perdoc"),
+    "VarBytesColumn.Reader": ("_lengths", "_basepos", "_dbfile"),
     "W3LeafMatcher": (
         "_data",
         "_blocklength",

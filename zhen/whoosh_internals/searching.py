@@ -1,7 +1,10 @@
 """Searching beyond Whoosh's public API: counting every match, plain unions,
-a fixed AndNot, and posting blocks read whole for the question ranker."""
+a fixed AndNot, posting blocks read whole for the question ranker, and
+columns read whole for the indexer."""
 
-from whoosh import collectors, matching
+from itertools import accumulate
+
+from whoosh import collectors, columns, matching
 from whoosh import query as wq
 from whoosh.util import make_binary_tree
 
@@ -99,3 +102,15 @@ class AndNot(wq.AndNot):
         matches = self.a.matcher(searcher, context)
         excluded = self.b.matcher(searcher, searcher.boolean_context())
         return _AndNotMatcher(matches, excluded)
+
+
+def column_values(reader):
+    """Every value of a variable-width column reader as a list of bytes, read
+    in one piece (Whoosh's iterator makes a file read per value: most of an
+    unchanged re-run of 58,637 documents). Other readers: their iterator."""
+    if type(reader) is not columns.VarBytesColumn.Reader:  # noqa: E721 (not a subclass)
+        return list(reader)
+    lengths = reader._lengths
+    data = reader._dbfile.get(reader._basepos, sum(lengths))
+    starts = accumulate(lengths, initial=0)
+    return [data[start : start + length] for start, length in zip(starts, lengths)]
