@@ -14,7 +14,9 @@ worker's, as ``bench_index.py`` measures):
 2. zhen: full build of the same documents (``--jobs``);
 3. zhen: the last batch of 1,000 added (incremental);
 4. zhen: re-run on the unchanged corpus;
-5. with ``--queries``: zhen's keyword p50/p95 (``bench/keywords.txt``, 3 rounds).
+5. with ``--queries``: zhen's keyword p50/p95 (``bench/keywords.txt``, 3 rounds)
+   and question p50/p95 (the first 100 STARD train questions), then ``zhen
+   serve`` on the index: its resident memory after every query asked once.
 
 ``--corpus DIR`` runs the same phases on an existing corpus instead (its last
 batch folder or ``.jsonl`` file is the one added). Prints a summary and appends
@@ -28,15 +30,19 @@ import os
 import re
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
 from common import (
     SAMPLE_TWLAW,
+    SHARED,
     add_smoke_option,
     baseline_fields,
     baseline_schema,
@@ -50,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 
 OUT = HERE / "out" / "scale"
 BATCH = 1000
+QUESTIONS = 100
 
 
 def phase_baseline(paths, index):
@@ -84,12 +91,74 @@ def phase_zhen(paths, index, jobs, commit_every=None):
 
 
 def phase_queries(index, rounds=3):
-    """Keyword latency in ms (per query the median of ``rounds``)."""
+    """Keyword and question latency in ms (per query the median of
+    ``rounds``; questions: the first STARD train questions, when
+    ``../shared`` is there)."""
     from zhen.search import Searcher
 
     searcher = Searcher(index)
     times = query_times(lambda q: searcher.search(q, limit=10), keyword_queries(), rounds)
-    return {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95)}
+    found = {"p50_ms": statistics.median(times), "p95_ms": percentile(times, 0.95)}
+    asked = questions()
+    if asked:
+        times = query_times(lambda q: searcher.search(q, limit=10), asked, rounds)
+        found["questions"] = {
+            "count": len(asked),
+            "p50_ms": statistics.median(times),
+            "p95_ms": percentile(times, 0.95),
+        }
+    return found
+
+
+def questions(limit=QUESTIONS):
+    """The first ``limit`` STARD train questions (none without ``../shared``)."""
+    path = SHARED / "eval" / "stard" / "train.queries.tsv"
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[:limit]
+    return [line.split("\t", 1)[1] for line in lines]
+
+
+def phase_serve(index):
+    """``zhen serve`` on the index (one worker process, as on a small
+    machine): its resident memory after every keyword and question was
+    asked once through the JSON API (``VmRSS``, and the peak ``VmHWM``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "zhen", "serve", "--index", str(index), "--port", str(port)]
+    server = subprocess.Popen([*command, "--workers", "1"], stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}/api/search?q="
+        _wait_for(base + "test")
+        for query in keyword_queries() + questions():
+            with urllib.request.urlopen(base + urllib.parse.quote(query), timeout=120) as answer:
+                answer.read()
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        memory = {k: int(v.split()[0]) / 1024 for k, v in _status_lines(status)}
+        return {"rss_mb": memory["VmRSS"], "peak_rss_mb": memory["VmHWM"]}
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _status_lines(status):
+    for line in status.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            yield key, value
+
+
+def _wait_for(url, seconds=120):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as answer:
+                return answer.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def child_main(argv):
@@ -100,6 +169,8 @@ def child_main(argv):
         info = phase_baseline(args[:-1], args[-1])
     elif name == "queries":
         info = phase_queries(args[0])
+    elif name == "serve":
+        info = phase_serve(args[0])
     else:
         every = int(args[-1]) or None
         info = phase_zhen(args[:-3], args[-3], int(args[-2]), every)
@@ -231,6 +302,7 @@ def measure(batches, work, args):
     )
     if args.queries:
         result["queries"] = run_phase("queries", work / "zhen")
+        result["serve"] = run_phase("serve", work / "zhen")
     return result
 
 
@@ -271,9 +343,19 @@ def summary(result):
                 f"(added {run['added']:,}, unchanged {run['unchanged']:,})"
             )
     if "queries" in result and "error" not in result["queries"]:
+        found = result["queries"]
+        lines.append(f"keywords p50 {found['p50_ms']:.1f} ms  p95 {found['p95_ms']:.1f} ms")
+        if "questions" in found:
+            asked = found["questions"]
+            lines.append(
+                f"questions ({asked['count']}) p50 {asked['p50_ms']:.1f} ms  "
+                f"p95 {asked['p95_ms']:.1f} ms"
+            )
+    if "serve" in result and "error" not in result["serve"]:
+        served = result["serve"]
         lines.append(
-            f"keywords p50 {result['queries']['p50_ms']:.1f} ms  "
-            f"p95 {result['queries']['p95_ms']:.1f} ms"
+            f"zhen serve after the queries: {served['rss_mb']:.0f} MB resident "
+            f"(peak {served['peak_rss_mb']:.0f} MB)"
         )
     return "\n".join(lines)
 
@@ -299,6 +381,7 @@ def main():
     args = parser.parse_args()
     if args.smoke:  # the bundled sample: no generation, no ../shared
         args.corpus = args.corpus or SAMPLE_TWLAW
+        args.queries = True
     elif not args.corpus:
         require_shared()
     OUT.mkdir(parents=True, exist_ok=True)
