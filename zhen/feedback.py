@@ -8,8 +8,8 @@ after the question's most confident ones. The question's own best (the first
 ``KEPT``) keep their order: feedback re-ordering them cost precision
 (nDCG@10 −0.002 to −0.03), while re-ranking everything after them raises
 both the rest of the first page and the top 100 (``bench/RESULTS.md``: STARD
-train nDCG@10 0.366 → 0.369, Recall@100 0.650 → 0.671, on each half;
-Cranfield nDCG@10 0.389 → 0.399).
+train nDCG@10 0.366 → 0.371 and Recall@100 0.650 → 0.667, on each half;
+Cranfield nDCG@10 0.389 → 0.408).
 
 The feedback terms come from the stored text of the first page's documents,
 analysed as the index analyses them (Han bigrams, English stems), and are
