@@ -133,25 +133,25 @@ def _built(setup, name, url):
 
 def feedback_latency(index, queries, rounds, page=2):
     """{"on": p50/p95, "off": p50/p95} (ms) of page ``page`` of each question
-    with feedback and without (zhen.feedback's first page out of reach),
+    with feedback and without (zhen.feedback.KEPT out of reach),
     the two alternated per question and round; each question's median."""
     import zhen.feedback
     from zhen.engines import open_searcher
 
     searcher = open_searcher(index)
-    first_page = zhen.feedback.FIRST_PAGE
+    kept = zhen.feedback.KEPT
     runs = {"on": [[] for _ in queries], "off": [[] for _ in queries]}
     try:
         searcher.search(queries[0], page=page)  # opens the index
         for _ in range(rounds):
             for i, query in enumerate(queries):
                 for mode in ("on", "off"):
-                    zhen.feedback.FIRST_PAGE = first_page if mode == "on" else 10**9
+                    zhen.feedback.KEPT = kept if mode == "on" else 10**9
                     began = time.perf_counter()
                     searcher.search(query, limit=10, page=page)
                     runs[mode][i].append((time.perf_counter() - began) * 1000)
     finally:
-        zhen.feedback.FIRST_PAGE = first_page
+        zhen.feedback.KEPT = kept
         searcher.close()
     return {mode: _percentiles(sorted(map(statistics.median, r))) for mode, r in runs.items()}
 

@@ -57,6 +57,11 @@ def test_clean_folds_quotes_brackets_and_control_characters():
     assert clean("“语言”（a）title：x\x00y\x1b[1m\u3000z") == '"语言"(a)title:x y [1m z'
 
 
+def test_clean_reads_a_closing_quote_that_closes_nothing_as_a_space():
+    assert clean("a”b “c” d”") == 'a b "c" d '
+    assert clean("“a") == '"a'  # an opening quote left open is still a quote
+
+
 # -- the parser -----------------------------------------------------------
 
 
@@ -81,6 +86,11 @@ def test_clean_folds_quotes_brackets_and_control_characters():
         ("date:..2020", Filter("date", DateRange(None, datetime(2020, 12, 31, 23, 59, 59)))),
         ("http://x.com/a?b=1", Term("http://x.com/a?b=1")),  # a pasted URL is a word
         ("“WTO”", Phrase("WTO")),
+        # A closing quote that closes nothing (a question pasted from the
+        # middle of a quotation, STARD train 275) is punctuation.
+        ("负责”的规定，是否成立？", And((Term("负责"), Term("的规定，是否成立？")))),
+        ("a” “b”", And((Term("a"), Phrase("b")))),
+        ("「法」」x", And((Phrase("法"), Term("x")))),
         ("flow - 1952 tests", And((Term("flow"), Term("1952"), Term("tests")))),  # a dash alone
     ],
 )

@@ -3,7 +3,7 @@
 import pytest
 from whoosh.query import Prefix
 
-from zhen import postings
+from zhen import feedback, postings
 from zhen.compiler import Compiler, question_of
 from zhen.query import parse
 from zhen.rank import views
@@ -111,7 +111,7 @@ def feedback_index(tmp_path_factory):
         {
             "id": "like_answers",
             "title": "其他",
-            "resulting_text": "要求承运人对运输中的灭失承担责任。" + FILLER,
+            "resulting_text": "要求承运人对运输中的灭失承担责任。",
         }
     )
     records += [
@@ -134,7 +134,7 @@ def feedback_index(tmp_path_factory):
 FEEDBACK_QUESTION = "货物弄丢了应该怎么要求赔偿？"
 
 
-def test_feedback_ranks_what_follows_the_first_page(feedback_index):
+def test_feedback_ranks_what_follows_the_questions_best(feedback_index):
     from zhen.rank import fused_scores
 
     first = feedback_index.search(FEEDBACK_QUESTION, limit=10)
@@ -154,6 +154,17 @@ def test_feedback_ranks_what_follows_the_first_page(feedback_index):
     assert [h.id for h in feedback_index.search(FEEDBACK_QUESTION, limit=10, page=2).hits] == [
         h.id for h in more.hits[10:]
     ]
+    # The question's own best keep its order; pages of any size agree.
+    own = sorted(range(len(scores)), key=lambda n: (-scores[n], n))[: feedback.KEPT]
+    assert [h.id for h in first.hits[: feedback.KEPT]] == [
+        whoosh.stored_fields(n)["id"] for n in own
+    ]
+    small = [
+        h.id
+        for page in (1, 2, 3, 4)
+        for h in feedback_index.search(FEEDBACK_QUESTION, limit=3, page=page).hits
+    ]
+    assert small == [h.id for h in more.hits[:12]]
 
 
 def test_a_long_query_that_finds_nothing_is_ranked_as_a_question(feedback_index):

@@ -1,14 +1,15 @@
-"""Pseudo-relevance feedback for the results after a question's first page.
+"""Pseudo-relevance feedback for a question's results after its first few.
 
 A question's best-ranked documents use words the question does not: a
 statute answering "把货物弄丢了，应该怎么要求赔偿" speaks of 灭失 and 承运人. Terms
 that are frequent in the first page and rare in the collection (RM3-style
 feedback, Lavrenko & Croft) find more answers among the documents ranked
-after it: on STARD, 0.64 → 0.67 of the judged answers in the top 100 on
-each half of the train questions (``bench/RESULTS.md``). The same terms on
-the first page itself cost precision there (nDCG@10 −0.002 to −0.01), so the
-first page keeps the question's own order and feedback only ranks what
-follows it: a question shown one page at a time pays nothing for it.
+after the question's most confident ones. The question's own best (the first
+``KEPT``) keep their order: feedback re-ordering them cost precision
+(nDCG@10 −0.002 to −0.03), while re-ranking everything after them raises
+both the rest of the first page and the top 100 (``bench/RESULTS.md``: STARD
+train nDCG@10 0.366 → 0.371 and Recall@100 0.650 → 0.667, on each half;
+Cranfield nDCG@10 0.389 → 0.408).
 
 The feedback terms come from the stored text of the first page's documents,
 analysed as the index analyses them (Han bigrams, English stems), and are
@@ -19,8 +20,8 @@ Both engines use the same functions: :func:`first_page_weights`,
 :func:`candidate_terms` and :func:`pick_terms` select the terms from the
 first page's records, the index's analyzers and document frequencies the
 engine supplies (:func:`feedback_terms` for Whoosh; the cluster's in
-:mod:`zhen.engines.opensearch.feedback`), and :func:`rerank_after_first_page`
-orders what follows the first page.
+:mod:`zhen.engines.opensearch.feedback`), and :func:`rerank_after_kept`
+orders what follows the question's first ``KEPT``.
 """
 
 from collections import Counter
@@ -31,19 +32,27 @@ from . import postings
 from .schema import TEXT_FIELDS
 from .stopwords import is_stop_word
 
-# Documents the first page holds: they keep the question's own order, and
-# are the ones feedback terms are drawn from.
-FIRST_PAGE = 10
+# Documents feedback terms are drawn from: the question's first page.
+SOURCE = 10
+# The question's best documents, which keep its own order; every one after
+# them is re-ranked with feedback (chosen on the STARD tune half: 3 to 7
+# alike, 10 — the whole first page — worse).
+KEPT = 5
 # Feedback terms added, and the weight of their view against the question's
 # fused score (whose best is 1), chosen on the STARD tune half.
 TERMS = 30
-WEIGHT = 0.6
+WEIGHT = 0.4
+# A first-page document's say in the feedback terms: its score relative to
+# the best, to this power (relevance models weigh documents by the
+# question's likelihood, far more peaked than BM25's scale; 2 to 8 alike,
+# 1 worse: bench/RESULTS.md).
+SHARPNESS = 4
 # Terms in more than this share of documents carry no topic.
 COMMON = 0.05
 # Candidates (by weight in the first page, function words and the
 # question's own terms aside) whose document frequency is read.
 CANDIDATES = 100
-# The first score after the first page, relative to the first page's last.
+# The first re-ranked document's score, relative to the last kept one's.
 TAIL_SCALE = 0.999
 # Document frequencies kept, by (segments, fields, term).
 CACHED_FREQUENCIES = 200_000
@@ -114,10 +123,10 @@ _FREQUENCIES: dict = {}
 
 def first_page_weights(records, scores, fields, analyzers):
     """Each term's share of each first-page document's text, weighted by
-    the document's score relative to the best, added up: ``records`` are
-    the first page's stored records in rank order, ``scores`` theirs,
-    ``analyzers`` each field's index analyzer (the engine's own, so the
-    terms are those it holds)."""
+    the document's score relative to the best (to the ``SHARPNESS``),
+    added up: ``records`` are the first page's stored records in rank
+    order, ``scores`` theirs, ``analyzers`` each field's index analyzer (the
+    engine's own, so the terms are those it holds)."""
     weights = Counter()
     best = scores[0]
     for record, score in zip(records, scores):
@@ -127,20 +136,20 @@ def first_page_weights(records, scores, fields, analyzers):
             if text:
                 terms.update(analyzers[field].term_texts(text))
         total = sum(terms.values()) or 1
-        share = score / best
+        share = (score / best) ** SHARPNESS
         for term, tf in terms.items():
             weights[term] += share * tf / total
     return weights
 
 
-def rerank_after_first_page(order, scores, extra, k, best=None):
-    """(``order`` with its first page as it is and the rest re-ranked by
-    ``scores`` plus ``extra``, a view scored by feedback terms divided by its
-    ``best`` (over the whole collection; ``extra``'s own by default); ``k``
-    documents in all, and a score for each that falls with the rank: the
-    question's own on the first page, the re-ranking's after it, scaled
-    below the first page's last)."""
-    head = order[:FIRST_PAGE]
+def rerank_after_kept(order, scores, extra, k, best=None):
+    """(``order`` with its first ``KEPT`` as they are and the rest re-ranked
+    by ``scores`` plus ``extra``, a view scored by feedback terms divided by
+    its ``best`` (over the whole collection; ``extra``'s own by default);
+    ``k`` documents in all, and a score for each that falls with the rank:
+    the question's own for the kept ones, the re-ranking's after them,
+    scaled below the last kept one's)."""
+    head = order[:KEPT]
     best = extra.max() if best is None else best
     if best <= 0:
         return order[:k], scores[order[:k]]

@@ -38,6 +38,11 @@ _QUOTES = str.maketrans(
         "\u3000": " ",
     }
 )
+# Typographic quotes have a direction; a closing one that closes nothing
+# (a question pasted from the middle of a quotation: …概不负责”的规定，…) is
+# punctuation, not the start of a phrase.
+_OPENING, _CLOSING = "“「", "”」"
+_QUOTE_MARKS = _OPENING + _CLOSING + '"＂'
 # Control characters (C0, DEL, C1) separate words like spaces: a pasted NUL
 # or escape sequence is never part of a word, a suggestion or a message.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -95,8 +100,25 @@ Node = Term | Phrase | Filter | Not | And | Or
 def clean(text: str) -> str:
     """Query text as the parser reads it: typographic quotes, full-width
     brackets and colons as their ASCII forms, control characters and lone
-    surrogates (bytes of a command line that are not UTF-8) as spaces."""
-    return _CONTROL.sub(" ", text.translate(_QUOTES))
+    surrogates (bytes of a command line that are not UTF-8) as spaces, and
+    so is a closing typographic quote that closes no open quote."""
+    return _CONTROL.sub(" ", _stray_closing_quotes(text).translate(_QUOTES))
+
+
+def _stray_closing_quotes(text):
+    """``text`` with each closing typographic quote (” 」) met while no
+    quote is open replaced by a space (same length: columns stay right).
+    Quotes otherwise pair as the lexer pairs them, each mark opening or
+    closing in turn."""
+    if not any(c in _CLOSING for c in text):
+        return text
+    chars, open_quote = list(text), False
+    for at, char in enumerate(chars):
+        if char in _CLOSING and not open_quote:
+            chars[at] = " "
+        elif char in _QUOTE_MARKS:
+            open_quote = not open_quote
+    return "".join(chars)
 
 
 def parse(text: str) -> Node:

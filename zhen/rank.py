@@ -192,26 +192,30 @@ def rank_question(searcher, question, k, userdict=None):
     document number) of a :class:`zhen.compiler.Question`."""
     found = views(question.text, userdict, question.scope)
     scores = np.where(allowed_mask(searcher, question), fused_scores(searcher, found), 0.0)
-    order, matched = top(scores, None, k)
-    ranked = scores[order]
-    if k > feedback.FIRST_PAGE and len(order) > feedback.FIRST_PAGE:
+    # feedback always draws from the same first page, whatever ``k``, so
+    # that pages of any size agree
+    order, matched = top(scores, None, max(k, feedback.SOURCE))
+    if k > feedback.KEPT and len(order) > feedback.KEPT:
         order, ranked = _with_feedback(searcher, found, scores, order, k)
+    else:
+        order = order[:k]
+        ranked = scores[order]
     hits = [QuestionHit(searcher.stored_fields(int(d)), float(s)) for d, s in zip(order, ranked)]
     return hits, matched
 
 
 def _with_feedback(searcher, found, scores, order, k):
-    """(``order`` with the documents after the first page re-ranked by the
-    question and the terms typical of its first page (:mod:`zhen.feedback`),
-    their scores)."""
-    first = order[: feedback.FIRST_PAGE]
+    """(``order`` with the documents after the question's first
+    ``feedback.KEPT`` re-ranked by the question and the terms typical of its
+    first page (:mod:`zhen.feedback`), their scores)."""
+    first = order[: feedback.SOURCE]
     extra = np.zeros_like(scores)
     for group in feedback.feedback_groups(found):
         terms = feedback.feedback_terms(searcher, group, scores, first, set(group.terms))
         if terms:
             expanded = Group(group.fields, tuple(terms), group.lang, weights=tuple(terms.values()))
             bm25(searcher, expanded, extra)
-    return feedback.rerank_after_first_page(order, scores, extra, k)
+    return feedback.rerank_after_kept(order, scores, extra, k)
 
 
 def allowed_mask(searcher, question):

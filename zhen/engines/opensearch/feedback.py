@@ -1,4 +1,4 @@
-"""Feedback after a question's first page on the cluster: zhen.feedback's
+"""Feedback from a question's first page on the cluster: zhen.feedback's
 own term selection, with the cluster supplying what it reads.
 
 :mod:`zhen.feedback` picks the terms most typical of the first page's

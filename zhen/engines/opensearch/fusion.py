@@ -6,8 +6,9 @@ fused score of :func:`zhen.rank.fused_scores`: each view's BM25 divided by
 its best score over the whole index, weighted, added; only documents the
 question matches (its bigrams or words, its filters, not its exclusions)
 are ranked. See :mod:`.ranking` for how the scores are made the same.
-When more than the first page is asked for, the documents after it are
-re-ranked with feedback from it, as :func:`zhen.rank.rank_question` does
+When more than the question's ``zhen.feedback.KEPT`` best are asked for,
+the documents after them are re-ranked with feedback from the first page,
+as :func:`zhen.rank.rank_question` does
 (:mod:`zhen.feedback`; the feedback terms are one more view, :mod:`.feedback`).
 """
 
@@ -65,11 +66,13 @@ def rank_question(msearch, question, matching, k, userdict=None, also=(), reader
         return msearch(bodies, shards > 1)
 
     memo = Memo()
-    fused = _settle(scoring, queries, matching, k, memo)
+    # feedback always draws from the same first page, whatever ``k``, as
+    # zhen.rank.rank_question does
+    fused = _settle(scoring, queries, matching, max(k, feedback.SOURCE), memo)
     if fused is None:
         return None, answers
-    if reader is None or k <= feedback.FIRST_PAGE or len(fused.ranked) <= feedback.FIRST_PAGE:
-        return fused.ranked, answers
+    if reader is None or k <= feedback.KEPT or len(fused.ranked) <= feedback.KEPT:
+        return fused.ranked[:k], answers
     return _with_feedback(scoring, found, queries, matching, fused, k, reader, memo), answers
 
 
@@ -85,26 +88,27 @@ def _settle(scoring, queries, matching, k, memo):
 
 
 def _with_feedback(scoring, found, queries, matching, fused, k, reader, memo):
-    """``fused``'s ranking with the documents after its first page re-ranked
-    by the question and the terms typical of the first page, as
-    :func:`zhen.rank._with_feedback` does: the feedback terms' view, weighted
-    as zhen.feedback weighs it, settles the k best by question and feedback
-    (so the re-ranked ones are exact), and zhen.feedback's own
-    :func:`~zhen.feedback.rerank_after_first_page` orders and scores them.
-    The question's ranking when no term is picked or nothing settles."""
-    head = fused.ranked[: feedback.FIRST_PAGE]
+    """``fused``'s ranking with the documents after the question's first
+    ``feedback.KEPT`` re-ranked by the question and the terms typical of its
+    first page, as :func:`zhen.rank._with_feedback` does: the feedback
+    terms' view, weighted as zhen.feedback weighs it, settles the k best by
+    question and feedback (so the re-ranked ones are exact), and
+    zhen.feedback's own :func:`~zhen.feedback.rerank_after_kept` orders and
+    scores them. The question's ranking when no term is picked or nothing
+    settles."""
+    head = fused.ranked[: feedback.SOURCE]
     view = feedback_view(reader, feedback.feedback_groups(found), head)
     if view is None:
-        return fused.ranked
+        return fused.ranked[:k]
     expanded = {**queries, FEEDBACK_VIEW: (feedback.WEIGHT, view)}
     boosted = _settle(scoring, expanded, matching, k, memo)
     if boosted is None:
-        return fused.ranked
+        return fused.ranked[:k]
     return _rerank(queries, fused, boosted, k)
 
 
 def _rerank(queries, fused, boosted, k):
-    """[(id, score)] of :func:`zhen.feedback.rerank_after_first_page` over
+    """[(id, score)] of :func:`zhen.feedback.rerank_after_kept` over
     the documents of the question's k best (``fused``) and of the k best by
     question and feedback (``boosted``), numbered by id (ties go by id)."""
     ids = sorted({doc for doc, _ in fused.ranked} | {doc for doc, _ in boosted.ranked})
@@ -117,7 +121,7 @@ def _rerank(queries, fused, boosted, k):
     number = {doc: i for i, doc in enumerate(ids)}
     order = np.array([number[doc] for doc, _ in fused.ranked])
     best = boosted.best[FEEDBACK_VIEW]
-    order, ranked = feedback.rerank_after_first_page(order, scores, extra, k, best)
+    order, ranked = feedback.rerank_after_kept(order, scores, extra, k, best)
     return [(ids[i], float(score)) for i, score in zip(order, ranked)]
 
 
