@@ -272,3 +272,19 @@ def test_packed_blocks_hold_whooshs_postings(tmp_path):
             slow = _generic(term_matcher(reader, field, term.decode("utf-8")))
             assert fast[0].tolist() == slow[0].tolist()
             assert fast[1].tolist() == slow[1].tolist()
+
+
+def test_a_segment_reads_its_stored_fields_with_its_own_dictionary(small_index, monkeypatch):
+    """Stored records are deflated with a preset dictionary that each
+    segment's pickled codec keeps: records still read after the dictionary
+    the code makes has changed (a wrong one would fail or give garbage)."""
+    import zhen.codec
+    from zhen.search import Searcher
+
+    before = Searcher(small_index).document("001_mofcom")
+    monkeypatch.setattr(zhen.codec, "_stored_dictionary", lambda: b"another dictionary" * 20)
+    with IndexStore(small_index).open().searcher() as searcher:
+        (segment,) = searcher.reader().leaf_readers()[:1]
+        assert segment[0].codec().stored_dictionary != zhen.codec._stored_dictionary()
+    assert Searcher(small_index).document("001_mofcom") == before
+    assert before["title"]

@@ -107,32 +107,18 @@ class CompactPositions(TermPositions):
 def _stored_dictionary():
     """The preset dictionary stored fields are deflated with: the pickles
     of two typical stored dicts, with every key a record has, in the order
-    zhen writes them. Part of the index format: frozen here as literals
-    (never derived from code that may change), ``FORMAT_VERSION`` bumped
-    if it ever must change."""
-    record = dict.fromkeys(
-        (
-            "html",
-            "title",
-            "resulting_text",
-            "input_url",
-            "returned_url",
-            "date",
-            "translated_title",
-            "translated_content",
-            "english_summary",
-            "url",
-            "archive_url",
-            "site",
-            "captured",
-        )
-    )
+    zhen writes them. Each codec keeps the bytes it was made with, and
+    Whoosh pickles the codec into every segment it writes
+    (:class:`ZhenCodec`), so a segment is always read with its own
+    dictionary, whatever this function makes later."""
+    # a record's keys as zhen.schema writes them (zhen.records.KEYS, then
+    # the derived ones), as they were when format 4 was made
+    keys = ("html", "title", "resulting_text", "input_url", "returned_url", "date")
+    keys += ("translated_title", "translated_content", "english_summary", "url")
+    record = dict.fromkeys((*keys, "archive_url", "site", "captured"))
     plain = {"batch": "batch-001", "date": datetime(2020, 1, 1), "id": "1", "record": record}
     full = dict(plain, record=dict(record, resulting_text_from="html", site="www.gov.cn"))
     return b"".join(pickle.dumps(d, PICKLE_PROTOCOL) for d in (plain, full))
-
-
-STORED_COLUMN = PresetDictionaryColumn(_stored_dictionary())
 
 
 class ZhenCodec(W3Codec):
@@ -149,6 +135,13 @@ class ZhenCodec(W3Codec):
     # size, on twlaw and STARD alike (bench/RESULTS.md).
     def __init__(self, blocklimit=128, compression=3, inlinelimit=8):
         super().__init__(blocklimit, compression, inlinelimit)
+        # pickled with the codec into each segment it writes (see above)
+        self.stored_dictionary = _stored_dictionary()
+
+    def __setstate__(self, state):
+        # a codec pickled before it kept its dictionary wrote with this one
+        state.setdefault("stored_dictionary", _stored_dictionary())
+        self.__dict__.update(state)
 
     def field_writer(self, storage, segment):
         return InliningFieldWriter(self, storage, segment)
@@ -170,7 +163,8 @@ class ZhenCodec(W3Codec):
         return PackedBlockMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def per_document_writer(self, storage, segment):
-        return PresetDictionaryDocWriter(self, storage, segment, STORED_COLUMN)
+        stored = PresetDictionaryColumn(self.stored_dictionary)
+        return PresetDictionaryDocWriter(self, storage, segment, stored)
 
     def per_document_reader(self, storage, segment):
-        return LengthTableReader(storage, segment, STORED_COLUMN)
+        return LengthTableReader(storage, segment, PresetDictionaryColumn(self.stored_dictionary))

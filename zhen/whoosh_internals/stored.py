@@ -10,9 +10,8 @@ articles: 508 bytes per document with Whoosh's column, 341 with a preset
 dictionary (``bench/RESULTS.md``). Long documents gain little and lose
 nothing.
 
-The dictionary is part of the index format: an index written with one can
-only be read with the same (bump ``FORMAT_VERSION`` in :mod:`zhen.schema`
-when it changes).
+A segment can only be read with the dictionary it was written with: the
+codec that writes it keeps the bytes (:class:`zhen.codec.ZhenCodec`).
 """
 
 import pickle
