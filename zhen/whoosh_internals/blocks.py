@@ -162,7 +162,7 @@ class PackedBlockWriter(whoosh3.W3PostingsWriter):
         if not self._blockcount:
             self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
-        data = encode_block(self._ids, self._weights, self._values, self._format.fixed_value_size())
+        data = self._packed_block()
         if self._compression:
             data = zlib.compress(data, self._compression)
         info = dumps(
