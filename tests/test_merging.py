@@ -120,11 +120,14 @@ def pausing(writer, segments):
     return kept
 
 indexer.tiered_merge = pausing
+if sys.argv[4] == "copy":  # merged into a segment of their own
+    merging._copied = lambda writer, chosen: True
 indexer.update_index([sys.argv[1]], index=sys.argv[2], jobs=1)
 """
 
 
-def test_killed_merge_loses_nothing(tmp_path):
+@pytest.mark.parametrize("how", ["whoosh", "copy"])
+def test_killed_merge_loses_nothing(tmp_path, how):
     files = sample_files()
     corpus, index = tmp_path / "c", tmp_path / "ix"
     assert list(add_in_batches(files[:40], corpus, index, size=10))[-1] == FLOOR_SEGMENTS
@@ -136,7 +139,7 @@ def test_killed_merge_loses_nothing(tmp_path):
         shutil.copy(f, batch / f.name)
     marker = tmp_path / "marker"
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_MERGE, str(corpus), str(index), str(marker)],
+        [sys.executable, "-c", KILLED_MERGE, str(corpus), str(index), str(marker), how],
         cwd=Path(__file__).parent.parent,
     )
     deadline = time.monotonic() + 120
@@ -149,7 +152,8 @@ def test_killed_merge_loses_nothing(tmp_path):
         assert answers(searcher) == before
     report = update_index([corpus], index=index, jobs=1)  # and a rerun finishes
     assert (report.added, report.failed, report.documents) == (10, 0, 50)
-    assert segment_count(IndexStore(index).open()) == 1
+    ix = IndexStore(index).open()
+    assert segment_count(ix) == 1 and ix.doc_count_all() == ix.doc_count() == 50
 
 
 def test_policy_picks_the_smallest_full_tier():

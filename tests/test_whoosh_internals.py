@@ -58,6 +58,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             "PostingPool": fast_writer.pool,
             "W3PostingsWriter": postings_writer,
             "W3TermInfo": segment_reader.term_info("title", "标题"),
+            "W3TermsReader": segment_reader._terms,
             "VarBytesColumn.Reader": segment_reader.column_reader("id", translate=False),
         }
         assert whoosh_internals.column_values(found["VarBytesColumn.Reader"]) == list(

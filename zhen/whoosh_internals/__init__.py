@@ -26,7 +26,9 @@ private name that the installed Whoosh no longer has.
   ``currentsize``, ``limit``, ``fieldnames``);
 * :func:`segment_count` (``FileIndex._segments``);
 * :func:`add_segment` (a merge that keeps exact field-length totals:
-  ``W3PerDocWriter._fieldlengths``);
+  ``W3PerDocWriter._fieldlengths``) and :func:`copy_segments` (a merge
+  that copies postings a term at a time: a segment's term table and
+  posting file, ``SegmentReader._terms``, ``W3TermsReader._postfile``);
 * for the question ranker (:mod:`zhen.postings`): a term's raw matcher, its
   posting blocks whole, a segment's length table.
 """
@@ -41,6 +43,7 @@ from whoosh.writing import SegmentWriter
 
 from .blocks import PackedBlockMatcher, PackedBlockWriter, inlined_postings
 from .codec import InliningFieldWriter, InliningTermInfo, LengthTableReader
+from .copying import copy_segments
 from .searching import (
     AndNot,
     CountingTopCollector,
@@ -70,6 +73,7 @@ __all__ = [
     "UnionOr",
     "add_segment",
     "column_values",
+    "copy_segments",
     "inlined_postings",
     "length_table",
     "missing_names",
@@ -127,6 +131,7 @@ REQUIRED_ATTRIBUTES = {
         "_postfile",
     ),
     "W3PerDocReader": ("_doccount",),
+    "W3TermsReader": ("_postfile",),
     "W3TermInfo": ("_inlined",),
     "W3PerDocWriter": ("_fieldlengths",),
     "fixed-width column reader": ("_count", "_dbfile", "_basepos"),

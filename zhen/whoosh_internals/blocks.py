@@ -35,7 +35,7 @@ _LIMITS = (1 << 8, 1 << 16, 1 << 32)
 # How a block holds its weights and its values (one byte each).
 WEIGHTS_ONE, WEIGHTS_FLOAT = 255, 254  # else: the integer width's index
 VALUES_NONE, VALUES_FIXED = 255, 254  # else: the width of the lengths array
-_HEADER = struct.Struct("<BBBI")  # id delta width, weights, values, first id
+HEADER = struct.Struct("<BBBI")  # id delta width, weights, values, first id
 
 
 def _width(largest):
@@ -66,7 +66,7 @@ def encode_block(ids, weights, values, fixed_size):
         value_kind = _width(max(lengths))
         parts.append(array(_WIDTHS[value_kind], lengths).tobytes())
         parts.append(b"".join(values))
-    parts[0] = _HEADER.pack(id_code, weight_kind, value_kind, ids[0])
+    parts[0] = HEADER.pack(id_code, weight_kind, value_kind, ids[0])
     return b"".join(parts)
 
 
@@ -86,8 +86,8 @@ def decode_block(data, count):
     """(ids, weights or None for all 1.0, values or None) of a block of
     ``count`` postings encoded by :func:`encode_block`; ids and integral
     weights as arrays, values as a tuple of bytes."""
-    id_code, weight_kind, value_kind, first = _HEADER.unpack_from(data)
-    at = _HEADER.size
+    id_code, weight_kind, value_kind, first = HEADER.unpack_from(data)
+    at = HEADER.size
     deltas, at = _read_array(data, at, _WIDTHS[id_code], count - 1)
     ids = array("Q", accumulate(deltas, initial=first))
     weights = None
@@ -165,11 +165,14 @@ class PackedBlockWriter(whoosh3.W3PostingsWriter):
         data = self._packed_block()
         if self._compression:
             data = zlib.compress(data, self._compression)
+        maxweight = self._maxweight
+        if isinstance(maxweight, float) and maxweight.is_integer():
+            maxweight = int(maxweight)  # pickled in 2 bytes instead of 9
         info = dumps(
             (
                 len(self._ids),
                 self._ids[-1],
-                self._maxweight,
+                maxweight,
                 self._compression,
                 length_to_byte(self._minlength),
                 length_to_byte(self._maxlength),
@@ -212,3 +215,24 @@ class PackedBlockMatcher(whoosh3.W3LeafMatcher):
         if self._data is None:
             self._read_data()
         self._values = split_values(self._data[2], self._blocklength, self._fixedsize)
+
+
+def term_blocks(terminfo, format_, postfile):
+    """Every posting of a term written by :class:`PackedBlockWriter`, a
+    block at a time, as (ids, weights or None for all 1.0, values: a tuple
+    of bytes or None for a format without values): the inlined postings, or
+    each block of the posting file (``postfile``), decoded whole."""
+    if terminfo.is_inlined():
+        yield inlined_postings(terminfo, format_)
+        return
+    offset, length = terminfo.extent()
+    matcher = PackedBlockMatcher(postfile, offset, length, format_)
+    while True:
+        matcher._read_data()
+        ids, weights, values = matcher._data
+        if values is not None:
+            values = split_values(values, len(ids), matcher._fixedsize)
+        yield ids, weights, values
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)

@@ -6,9 +6,13 @@ from operator import itemgetter
 
 from whoosh.codec import whoosh3
 from whoosh.codec.base import OutOfOrderError
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 _BYTE_LENGTHS = tuple(byte_to_length(b) for b in range(256))
+# How InliningTermInfo pickles packed postings: PROTO 3, SHORT_BINBYTES,
+# then their length (one byte), the bytes and STOP.
+INLINED = b"\x80\x03C"
 
 
 class InliningTermInfo(whoosh3.W3TermInfo):
@@ -39,8 +43,7 @@ class InliningTermInfo(whoosh3.W3TermInfo):
             self._minid,
             self._maxid,
         )
-        # PROTO 3, SHORT_BINBYTES <length> <bytes>, STOP: a whole pickle
-        return head + b"\x80\x03C" + bytes((len(inlined),)) + inlined + b"."
+        return head + INLINED + bytes((len(inlined),)) + inlined + b"."
 
 
 class InliningFieldWriter(whoosh3.W3FieldWriter):
@@ -53,6 +56,11 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
     def start_term(self, btext):
         self._btext = btext
         self._postwriter.start_postings(self._fieldobj.format, InliningTermInfo())
+
+    def add_term_info_bytes(self, btext, infobytes):
+        """Add a term of the current field whose term info (postings
+        inlined) is already encoded: a merge moving it unchanged."""
+        self._tindex.add(pack_ushort(self._fieldid) + btext, infobytes)
 
     def add_postings(self, schema, lengths, items):
         field_length = _length_bytes(lengths)
@@ -78,22 +86,28 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
             self.finish_field()
 
     def _fill_blocks(self, postings, fieldname, field_length):
-        """What Whoosh's ``add_posting`` does one posting at a time: full
-        blocks written as the next posting arrives, the last one left to
-        ``finish_term`` (which may inline it)."""
+        _, _, docs, weights, values = zip(*postings)
+        self.add_term_postings(docs, weights, values, field_length(fieldname))
+
+    def add_term_postings(self, docs, weights, values, lengths):
+        """Add the current term's postings (sequences of document numbers,
+        ascending, weights and value bytes; ``lengths``: each document's
+        one-byte field length) as Whoosh's ``add_posting`` would one at a
+        time: full blocks written as the next posting arrives, the last one
+        left to ``finish_term`` (which may inline it)."""
         writer = self._postwriter
         limit = writer._blocklimit
-        lengths = field_length(fieldname)
-        for start in range(0, len(postings), limit):
+        for start in range(0, len(docs), limit):
             if start:
                 writer._write_block()
-            _, _, docs, weights, values = zip(*postings[start : start + limit])
-            writer._ids.extend(docs)
-            writer._weights.extend(weights)
-            writer._values.extend(filter(None, values))
-            writer._maxweight = max(0, *weights)
+            end = start + limit
+            block_docs, block_weights = docs[start:end], weights[start:end]
+            writer._ids.extend(block_docs)
+            writer._weights.extend(block_weights)
+            writer._values.extend(filter(None, values[start:end]))
+            writer._maxweight = max(0, *block_weights)
             # length bytes: 0 is "no length"; byte_to_length is monotonic
-            known = list(map(lengths.__getitem__, docs))
+            known = list(map(lengths.__getitem__, block_docs))
             shortest = min(filter(None, known), default=0)
             writer._minlength = _BYTE_LENGTHS[shortest] if shortest else None
             writer._maxlength = _BYTE_LENGTHS[max(known)]

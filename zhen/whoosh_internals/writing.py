@@ -10,24 +10,19 @@ from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter
 from whoosh.writing import PostingPool, SegmentWriter
 
+from .copying import keep_exact_lengths
+
 
 def add_segment(writer, reader):
     """``writer.add_reader(reader)`` (merge a segment into the writer's new
-    one) keeping the segment's exact field-length totals, so BM25's average
-    field length, and every score, are what a fresh build would give.
-    Whoosh adds each document's length as stored, rounded to one byte: after
-    a merge the averages drift (scores by ~0.3 % on the sample). A segment
-    with deleted documents keeps the rounded sum of its live ones (their
-    exact lengths are not stored)."""
+    one, a posting at a time) keeping the segment's exact field-length
+    totals (:func:`.copying.keep_exact_lengths`): Whoosh adds each
+    document's length as stored, rounded to one byte, and after a merge the
+    averages drift (scores by ~0.3 % on the sample)."""
     totals = writer.perdocwriter._fieldlengths
     before = dict(totals)
     writer.add_reader(reader)
-    if reader.has_deletions():
-        return
-    for name in list(totals):
-        added = totals[name] - before.get(name, 0)
-        if added:
-            totals[name] += reader.field_length(name) - added
+    keep_exact_lengths(totals, before, reader)
 
 
 # Whoosh's estimate of a posting's memory (PostingPool.add), less the bytes
