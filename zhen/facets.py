@@ -1,12 +1,13 @@
 """Facet counts (year, site, batch) for every document a query matches.
 
-Counting needs the value of each matching document, for thousands of
-documents per query. Whoosh re-reads a column per segment per query; here
-each facet column is read once per open searcher into a list indexed by
-document number, and a query's counts are a single pass over its matches.
+Counting needs the value of each matching document, for up to every
+document of the index per query. Whoosh re-reads a column per segment per
+query; here each facet column is read once per open searcher into an array
+of value codes indexed by document number, and a query's counts are one
+``numpy.bincount`` over its matches.
 """
 
-from collections import Counter
+import numpy as np
 
 from .schema import column_text
 
@@ -23,12 +24,13 @@ class FacetCounter:
 
     def count(self, searcher, docnums):
         """{facet: [{"value", "count", "filter"}]} over ``docnums``."""
-        values = self._columns(searcher)
+        columns = self._columns(searcher)
+        docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
         out = {}
         for name, key in FACETS.items():
-            column = values[name]
-            counts = Counter(column[d] for d in docnums)
-            counts.pop(None, None)
+            codes, values = columns[name]
+            tally = np.bincount(codes[docs], minlength=len(values))
+            counts = {values[code]: int(n) for code, n in enumerate(tally) if n and code}
             items = (
                 sorted(counts.items(), reverse=True)
                 if name == "year"
@@ -38,11 +40,17 @@ class FacetCounter:
         return out
 
     def _columns(self, searcher):
+        """facet -> (each document's value code, the values by code; code 0
+        is "no value")."""
         if searcher is not self._searcher:
             leaves = searcher.reader().leaf_readers()
-            self._values = {
-                name: [v for leaf, _ in leaves for v in _column(leaf, name)] for name in FACETS
-            }
+            self._values = {}
+            for name in FACETS:
+                texts = [v for leaf, _ in leaves for v in _column(leaf, name)]
+                values = [None, *sorted({t for t in texts if t is not None})]
+                code_of = {value: code for code, value in enumerate(values)}
+                codes = np.fromiter((code_of[t] for t in texts), dtype=np.int32, count=len(texts))
+                self._values[name] = (codes, values)
             self._searcher = searcher
         return self._values
 

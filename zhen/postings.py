@@ -232,7 +232,9 @@ class CharacterPrefix(wq.Prefix):
     bigrams start with 税 in a segment of the twlaw index: ~200 ms) and
     score by BM25 in a segment where the prefix expands to a single term;
     this reads the terms' postings a block at a time into one sorted list
-    and scores every match the same, in any segmentation."""
+    and scores every match the same, in any segmentation. Deleted documents
+    are left out, as Whoosh's term matchers leave them out (a replaced
+    document was counted twice before)."""
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
@@ -241,7 +243,12 @@ class CharacterPrefix(wq.Prefix):
         found = _segment_char_postings(reader, self.fieldname, self.text)
         if found is None:
             return NullMatcher()
-        return ListMatcher(found[0].tolist(), all_weights=self.boost)
+        docs = found[0].tolist()
+        if reader.has_deletions():  # Whoosh's own matchers skip them
+            docs = [doc for doc in docs if not reader.is_deleted(doc)]
+        if not docs:
+            return NullMatcher()
+        return ListMatcher(docs, all_weights=self.boost)
 
     def estimate_size(self, ixreader):
         return sum(

@@ -11,14 +11,16 @@ environment.
 import os
 import time
 
+import numpy as np
 from whoosh import scoring, sorting
 
 from .compiler import Compiler, question_of, relaxed_question_of
 from .errors import DocumentNotFoundError
 from .facets import FacetCounter
 from .highlight import Needles
+from .keywords import evaluate
 from .query import parse, positive_leaves
-from .rank import rank_question, warm
+from .rank import QuestionHit, rank_question, warm
 from .results import (  # noqa: F401
     DEFAULT_LIMIT,
     SORTS,
@@ -120,11 +122,11 @@ class Searcher:
         if question is not None:  # ranked by zhen.rank, in one pass
             return (*self._question(searcher, compiler, question, page, limit, sort), False)
         found = _top_and_all(searcher, compiler.compile(tree), page, limit, sort)
-        if not found[1] and relaxable(tree):
+        if not len(found[1]) and relaxable(tree):
             loose = _top_and_all(searcher, compiler.compile(tree, loose=True), page, limit, sort)
-            if loose[1]:
+            if len(loose[1]):
                 return (*loose, True)
-        relaxed = relaxed_question_of(compiler, tree) if not found[1] else None
+        relaxed = relaxed_question_of(compiler, tree) if not len(found[1]) else None
         if relaxed is not None:  # a long query found nothing: rank it as a question
             loose = self._question(searcher, compiler, relaxed, page, limit, sort)
             if len(loose[1]):
@@ -160,10 +162,15 @@ def _hit(hit, needles):
 
 
 def _top_and_all(searcher, query, page, limit, sort):
-    """The page's hits and the numbers of all matching documents, in one
-    pass: every match is visited (an exact total needs that anyway) and
-    scored on the way, which costs less than a top-k pass with Whoosh's
-    block skipping followed by a second pass to count."""
+    """The page's hits and the numbers of all matching documents: every
+    match is found and scored (an exact total needs them all), on postings
+    arrays (:mod:`zhen.keywords`) when the query allows it, else by Whoosh
+    in one pass, which costs less than a top-k pass with Whoosh's block
+    skipping followed by a second pass to count."""
+    if sort != "date":
+        found = evaluate(searcher, query)
+        if found is not None:
+            return _page_of(searcher, *found, page, limit)
     if sort == "date":
         collector = searcher.collector(
             limit=page * limit, sortedby=sorting.FieldFacet("date", reverse=True)
@@ -178,6 +185,14 @@ def _top_and_all(searcher, query, page, limit, sort):
     # Index the top hits directly: len(results) would re-run the query.
     top = [results[i] for i in range((page - 1) * limit, results.scored_length())]
     return top, collector.docset
+
+
+def _page_of(searcher, docs, scores, page, limit):
+    """The page's hits among ``docs`` scored ``scores``, best first (ties in
+    document order, as Whoosh's collector breaks them), and ``docs``."""
+    order = np.lexsort((docs, -scores))[(page - 1) * limit : page * limit]
+    hits = [QuestionHit(searcher.stored_fields(int(docs[i])), float(scores[i])) for i in order]
+    return hits, docs
 
 
 def search(text: str, index: str | os.PathLike, **kwargs) -> SearchResult:

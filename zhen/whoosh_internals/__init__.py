@@ -30,7 +30,8 @@ private name that the installed Whoosh no longer has.
   that copies postings a term at a time: a segment's term table and
   posting file, ``SegmentReader._terms``, ``W3TermsReader._postfile``);
 * for the question ranker (:mod:`zhen.postings`): a term's raw matcher, its
-  posting blocks whole, a segment's length table.
+  posting blocks whole, a segment's length table; for keyword queries on
+  arrays (:mod:`zhen.keywords`), a term's positions in given documents.
 """
 
 from whoosh import collectors, matching, multiproc
@@ -50,6 +51,7 @@ from .searching import (
     UnionOr,
     column_values,
     length_table,
+    phrase_positions,
     posting_blocks,
     segment_count,
     term_matcher,
@@ -77,6 +79,7 @@ __all__ = [
     "inlined_postings",
     "length_table",
     "missing_names",
+    "phrase_positions",
     "posting_blocks",
     "segment_count",
     "term_matcher",

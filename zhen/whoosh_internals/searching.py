@@ -1,13 +1,16 @@
 """Searching beyond Whoosh's public API: counting every match, plain unions,
-a fixed AndNot, posting blocks read whole for the question ranker, and
-columns read whole for the indexer."""
+a fixed AndNot, posting blocks read whole for the question ranker and for
+phrases evaluated on arrays, and columns read whole for the indexer."""
 
 from itertools import accumulate
 
+import numpy as np
 from whoosh import collectors, columns, matching
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.util import make_binary_tree
 
+from .blocks import term_blocks
 from .codec import LengthTableReader
 
 
@@ -114,3 +117,29 @@ def column_values(reader):
     data = reader._dbfile.get(reader._basepos, sum(lengths))
     starts = accumulate(lengths, initial=0)
     return [data[start : start + length] for start, length in zip(starts, lengths)]
+
+
+def phrase_positions(searcher, field, textbytes, docs):
+    """The positions of a term in ``field`` of each of ``docs`` (global
+    document numbers, ascending), as lists; an empty list for a document
+    without the term. Reads the term's posting blocks whole
+    (:func:`.blocks.term_blocks`) and decodes only the values of ``docs``."""
+    format_ = searcher.schema[field].format
+    found = [[] for _ in range(len(docs))]
+    subs = getattr(searcher, "subsearchers", None) or [(searcher, 0)]
+    for sub, offset in subs:
+        reader = sub.reader()
+        lo, hi = np.searchsorted(docs, [offset, offset + reader.doc_count_all()])
+        if lo == hi:
+            continue
+        local = docs[lo:hi] - offset
+        try:
+            terminfo = reader.term_info(field, textbytes)
+        except TermNotFound:
+            continue
+        for ids, _, values in term_blocks(terminfo, format_, reader._terms._postfile):
+            ids = np.asarray(ids, dtype=np.int64)
+            at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+            for j in np.flatnonzero(ids[at] == local):
+                found[lo + j] = format_.decode_positions(values[at[j]])
+    return found
