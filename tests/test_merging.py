@@ -178,5 +178,9 @@ def test_policy_picks_the_smallest_full_tier():
     assert segments_to_merge(big + mid) == mid  # then the smallest full tier
     huge = [Seg(300_000) for _ in range(12)]  # past MAX_MERGE_DOCS: never merged
     assert segments_to_merge(huge) == []
+    # a full tier of large segments: the smallest that stay under the maximum
+    large = [Seg(60_000 + n) for n in reversed(range(SEGMENTS_PER_TIER))]
+    assert segments_to_merge(large) == large[::-1][:3]  # 180,003 documents
+    assert segments_to_merge([Seg(100_001) for _ in range(SEGMENTS_PER_TIER)]) == []
     replaced = Seg(5000, deleted=3000)
     assert segments_to_merge(big[:3] + [replaced]) == [replaced]

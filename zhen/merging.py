@@ -15,10 +15,11 @@ updates) form one tier of their own, merged as soon as it holds
 :data:`FLOOR_SEGMENTS` (Lucene's "floor segment size"): each costs a search
 about as much as a large one, and merging them is cheap. Each document is
 therefore rewritten about once per tier it climbs (a few times in an
-index's life), never once per commit; segments of :data:`MAX_MERGE_DOCS`
-documents or more are left as they are, so no merge ever costs more than a
-bounded amount of work. A segment with half its documents deleted (replaced
-by newer versions) is rewritten on its own to drop them.
+index's life), never once per commit; no merge makes a segment of more than
+:data:`MAX_MERGE_DOCS` documents, and segments that large are left as they
+are, so no merge ever costs more than a bounded amount of work. A segment
+with half its documents deleted (replaced by newer versions) is rewritten on
+its own to drop them.
 
 Merges run inside the writer's commit: searchers keep reading the segments
 they opened until they reopen the index, and a merge that is killed never
@@ -65,13 +66,28 @@ def segments_to_merge(segments) -> list:
             tiers.setdefault(tier(live), []).append(seg)
     for level in sorted(tiers):
         if len(tiers[level]) >= SEGMENTS_PER_TIER:
-            return tiers[level]
+            capped = _within_max(tiers[level])
+            if len(capped) > 1:
+                return capped
     return [
         seg
         for seg in segments
         if seg.doc_count() < MAX_MERGE_DOCS
         and seg.deleted_count() >= DELETED_SHARE * seg.doc_count_all()
     ]
+
+
+def _within_max(segments) -> list:
+    """The smallest of ``segments`` whose merge stays under
+    :data:`MAX_MERGE_DOCS` live documents (a full tier of the largest size
+    is merged a few at a time, never into one huge segment)."""
+    chosen, total = [], 0
+    for seg in sorted(segments, key=lambda seg: seg.doc_count()):
+        total += seg.doc_count()
+        if total > MAX_MERGE_DOCS:
+            break
+        chosen.append(seg)
+    return chosen
 
 
 def tiered_merge(writer, segments):
