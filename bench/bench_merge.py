@@ -7,7 +7,7 @@ reused by the next run) in several segments (``--commit-every`` documents a
 commit, one segment per worker), then merges every segment into one twice,
 each on its own copy of the index:
 
-* baseline: Whoosh's merge (``add_reader`` through zhen's ``add_segment``),
+* baseline: Whoosh's merge (``add_reader``, :func:`zhen.merging.whoosh_merge`),
   a posting at a time through the writer's pool, as zhen merged before;
 * zhen: :func:`zhen.whoosh_internals.copy_segments`, a term at a time.
 
@@ -22,16 +22,14 @@ import json
 import shutil
 import sys
 import time
-from contextlib import closing
 from datetime import date
 
 from common import ROOT, SHARED, add_smoke_option, twlaw_or_sample
-from whoosh.reading import SegmentReader
 
 from zhen.codec import ZhenCodec
 from zhen.indexer import COMPRESSION, update_index
+from zhen.merging import merge_all
 from zhen.store import IndexStore
-from zhen.whoosh_internals import FastSegmentWriter, add_segment, copy_segments
 
 OUT = ROOT / "bench" / "out"
 STARD = SHARED / "eval" / "stard" / "corpus.jsonl"
@@ -54,18 +52,9 @@ def merged(index, work, how):
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(index, work, symlinks=True)
     ix = IndexStore(work).open()
-
-    def policy(writer, segments):
-        if how == "zhen":
-            return [copy_segments(writer, segments)]
-        for seg in segments:
-            with closing(SegmentReader(writer.storage, writer.schema, seg)) as reader:
-                add_segment(writer, reader)
-        return []
-
-    writer = FastSegmentWriter(ix, codec=ZhenCodec(compression=COMPRESSION), compound=False)
+    codec = ZhenCodec(compression=COMPRESSION)
     started, cpu = time.perf_counter(), time.process_time()
-    writer.commit(mergetype=policy)
+    merge_all(ix, codec, copy=how == "zhen")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     (segment,) = IndexStore(work).open()._segments()
     prefix = segment.segment_id()

@@ -6,14 +6,14 @@ from contextlib import closing
 from itertools import islice
 
 import pytest
-from whoosh.reading import SegmentReader
 
 from zhen import merging
 from zhen.codec import ZhenCodec
 from zhen.indexer import COMPRESSION, update_index
+from zhen.merging import merge_all
 from zhen.search import Searcher
 from zhen.store import IndexStore
-from zhen.whoosh_internals import FastSegmentWriter, add_segment, copy_segments, segment_count
+from zhen.whoosh_internals import FastSegmentWriter, segment_count
 
 from .helpers import SHARED
 from .test_merging import add_in_batches, answers, sample_files
@@ -21,21 +21,10 @@ from .test_merging import add_in_batches, answers, sample_files
 STARD = SHARED / "eval" / "stard" / "corpus.jsonl"
 
 
-def merge_all(index, how):
+def merged_segment(index, how):
     """Merge every segment of ``index`` into one, by Whoosh's merge or by
     :func:`copy_segments`; returns the merged segment's files by suffix."""
-    ix = IndexStore(index).open()
-
-    def policy(writer, segments):
-        if how == "copy":
-            return [copy_segments(writer, segments)]
-        for seg in segments:
-            with closing(SegmentReader(writer.storage, writer.schema, seg)) as reader:
-                add_segment(writer, reader)
-        return []
-
-    writer = FastSegmentWriter(ix, codec=ZhenCodec(compression=COMPRESSION), compound=False)
-    writer.commit(mergetype=policy)
+    merge_all(IndexStore(index).open(), ZhenCodec(compression=COMPRESSION), copy=how == "copy")
     ix = IndexStore(index).open()
     (segment,) = ix._segments()
     gen = IndexStore(index).current()
@@ -63,8 +52,8 @@ def assert_same_merge(index, tmp_path):
     by_whoosh, by_copy = tmp_path / "whoosh", tmp_path / "copy"
     shutil.copytree(index, by_whoosh, symlinks=True)
     shutil.copytree(index, by_copy, symlinks=True)
-    files, stored, lengths, count = merge_all(by_whoosh, "whoosh")
-    copied_files, copied_stored, copied_lengths, copied_count = merge_all(by_copy, "copy")
+    files, stored, lengths, count = merged_segment(by_whoosh, "whoosh")
+    copied_files, copied_stored, copied_lengths, copied_count = merged_segment(by_copy, "copy")
     assert copied_count == count
     # Whoosh pickles each stored dict in its own field order; compare them
     assert copied_stored == stored

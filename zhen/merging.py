@@ -33,7 +33,7 @@ documents): one segment fewer, for little work.
 
 from whoosh.reading import SegmentReader
 
-from .whoosh_internals import add_segment, copy_segments
+from .whoosh_internals import FastSegmentWriter, add_segment, copy_segments
 
 # Segments of one tier merged together once there are this many.
 SEGMENTS_PER_TIER = 10
@@ -101,13 +101,35 @@ def tiered_merge(writer, segments):
     if chosen and _copied(writer, chosen):
         merged = copy_segments(writer, chosen)
         return staying + ([merged] if merged is not None else [])
-    for seg in chosen:
+    whoosh_merge(writer, chosen)
+    return staying
+
+
+def whoosh_merge(writer, segments):
+    """Merge ``segments`` into ``writer``'s new segment as Whoosh does, a
+    posting at a time (with exact field-length totals)."""
+    for seg in segments:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         try:
             add_segment(writer, reader)
         finally:
             reader.close()
-    return staying
+
+
+def merge_all(ix, codec, copy=True):
+    """Merge every segment of ``ix`` into one (``codec`` writes it), by
+    :func:`~zhen.whoosh_internals.copy_segments` or, ``copy`` false, by
+    :func:`whoosh_merge`; returns the commit's segments."""
+
+    def everything(writer, segments):
+        if copy:
+            return [copy_segments(writer, segments)]
+        whoosh_merge(writer, segments)
+        return []
+
+    writer = FastSegmentWriter(ix, codec=codec, compound=False)
+    writer.commit(mergetype=everything)
+    return writer.segments
 
 
 def _copied(writer, chosen) -> bool:
