@@ -9,8 +9,9 @@ query is evaluated a term at a time on numpy arrays of postings
 then unions, intersections, optional parts, exclusions and phrases as array
 operations. The matches are Whoosh's and so are the scores, to the rounding
 of a sum taken in another order (``tests/test_keywords.py`` compares them on
-generated queries). A query with a part not handled here (a date range, a
-match-everything query) is left to Whoosh: :func:`evaluate` returns None.
+generated queries). A query with a part not handled here (a match-everything
+query, a kind the compiler does not make) is left to Whoosh: :func:`evaluate`
+returns None.
 """
 
 import numpy as np
@@ -18,7 +19,7 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from . import postings
-from .whoosh_internals import AndNot, UnionOr, phrase_positions
+from .whoosh_internals import AndNot, UnionOr, numeric_range_query, phrase_positions
 
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
@@ -66,6 +67,10 @@ def _evaluate(searcher, query):
     if kind is wq.ConstantScoreQuery:
         docs, _ = _evaluate(searcher, query.child)
         return docs, np.full(len(docs), float(query.score))
+    if kind is wq.DateRange:  # Whoosh's own terms of the range, every one
+        return _evaluate(searcher, numeric_range_query(query, searcher.reader()))
+    if kind is wq.TermRange:  # a part of a numeric range: any term, unscored
+        return _any_term(searcher, query)
     if query is wq.NullQuery:
         return _EMPTY
     raise Unsupported(kind.__name__)
@@ -97,6 +102,19 @@ def _term(searcher, field, text, boost=1.0):
     else:
         raise Unsupported(type(scorer).__name__)
     return docs, scores * boost if boost != 1.0 else scores
+
+
+def _any_term(searcher, query):
+    """The documents with any of the terms a range query expands to (only
+    met inside a constant-score query: scores are not used)."""
+    found = [
+        postings.term_postings(searcher, (field,), term)[0]
+        for field, term in query.expanded_terms(searcher.reader())
+    ]
+    if not found:
+        return _EMPTY
+    docs = np.unique(np.concatenate(found)).astype(np.int64)
+    return docs, np.zeros(len(docs))
 
 
 def _union(found):

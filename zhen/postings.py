@@ -132,7 +132,7 @@ def _segment_postings(reader, field, term):
     """(local document numbers, weights) of one term in one segment."""
     if field not in reader.schema:
         return None
-    if term.startswith(_CHAR):
+    if isinstance(term, str) and term.startswith(_CHAR):
         return _segment_char_postings(reader, field, term[len(_CHAR) :])
     try:
         info = reader.term_info(field, term)

@@ -31,7 +31,8 @@ private name that the installed Whoosh no longer has.
   posting file, ``SegmentReader._terms``, ``W3TermsReader._postfile``);
 * for the question ranker (:mod:`zhen.postings`): a term's raw matcher, its
   posting blocks whole, a segment's length table; for keyword queries on
-  arrays (:mod:`zhen.keywords`), a term's positions in given documents.
+  arrays (:mod:`zhen.keywords`), a term's positions in given documents and
+  the terms of a date range (``NumericRange._compile_query``).
 """
 
 from whoosh import collectors, matching, multiproc
@@ -51,6 +52,7 @@ from .searching import (
     UnionOr,
     column_values,
     length_table,
+    numeric_range_query,
     phrase_positions,
     posting_blocks,
     segment_count,
@@ -79,6 +81,7 @@ __all__ = [
     "inlined_postings",
     "length_table",
     "missing_names",
+    "numeric_range_query",
     "phrase_positions",
     "posting_blocks",
     "segment_count",
@@ -107,6 +110,7 @@ REQUIRED = [
     (SegmentWriter, "_field_boost"),
     (FileIndex, "_segments"),
     (SegmentReader, "_text_to_bytes"),
+    (wq.NumericRange, "_compile_query"),
     (whoosh3.W3LeafMatcher, "_read_data"),
     (whoosh3.W3LeafMatcher, "_goto"),
     (whoosh3.W3LeafMatcher, "_read_ids"),

@@ -143,3 +143,9 @@ def phrase_positions(searcher, field, textbytes, docs):
             for j in np.flatnonzero(ids[at] == local):
                 found[lo + j] = format_.decode_positions(values[at[j]])
     return found
+
+
+def numeric_range_query(query, reader):
+    """The query of terms Whoosh runs for a numeric (or date) range: its
+    trie terms, as a constant-score union (``NumericRange._compile_query``)."""
+    return query._compile_query(reader)
