@@ -25,7 +25,10 @@ class FacetCounter:
     def count(self, searcher, docnums):
         """{facet: [{"value", "count", "filter"}]} over ``docnums``."""
         columns = self._columns(searcher)
-        docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+        if isinstance(docnums, np.ndarray):  # the array path's matches: no copy
+            docs = docnums
+        else:
+            docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
         out = {}
         for name, key in FACETS.items():
             codes, values = columns[name]

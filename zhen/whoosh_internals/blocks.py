@@ -227,12 +227,18 @@ def term_blocks(terminfo, format_, postfile):
         return
     offset, length = terminfo.extent()
     matcher = PackedBlockMatcher(postfile, offset, length, format_)
-    while True:
-        matcher._read_data()
-        ids, weights, values = matcher._data
+    for ids, weights, values in each_block(matcher):
         if values is not None:
             values = split_values(values, len(ids), matcher._fixedsize)
         yield ids, weights, values
+
+
+def each_block(matcher):
+    """The decoded data (ids, weights, values as stored) of every block of
+    a :class:`PackedBlockMatcher`, first to last, a whole block at a time."""
+    while True:
+        matcher._read_data()
+        yield matcher._data
         if matcher._lastblock:
             return
         matcher._goto(matcher._nextoffset)

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util import make_binary_tree
 
-from .blocks import term_blocks
+from .blocks import each_block, term_blocks
 from .codec import LengthTableReader
 
 
@@ -63,12 +63,8 @@ def posting_blocks(matcher):
     :class:`~.blocks.PackedBlockMatcher`, ids and weights as arrays, a whole
     block at a time (its public interface gives one posting per call,
     through several Python calls each)."""
-    while True:
-        matcher._read_data()
-        yield matcher._data[0], matcher._data[1], matcher._blocklength
-        if matcher._lastblock:
-            return
-        matcher._goto(matcher._nextoffset)
+    for ids, weights, _ in each_block(matcher):
+        yield ids, weights, matcher._blocklength
 
 
 def length_table(reader, field):
