@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from .errors import CorpusError
 from .htmltext import html_to_text
 from .records import KEYS, MAX_FIELD_CHARS, MISSING, Problem, oversized_fields, parse_record
+from .sources import Sources, regular_file, walk
 from .urls import link_url
 
 _WAYBACK = re.compile(r"^(\d{14})/(.+)$")
@@ -174,21 +174,20 @@ class CorpusReader:
         self.skipped = []  # (id, path) of record files known to be unchanged
 
     def sources(self):
-        """(file, batch) pairs in reading order, later batches last (the
-        folders are walked once per reader). Paths are absolute, so a
-        document's path names its file whatever folder a later run starts
-        in, and plain strings: a million ``Path`` objects took 551 MB (the
-        indexer's worker processes inherit them), the strings a third."""
+        """(file, batch) pairs in reading order, later batches last: a
+        :class:`~zhen.sources.Sources` (the folders are walked once per
+        reader). Paths are absolute, so a document's path names its file
+        whatever folder a later run starts in."""
         if self._sources is not None:
             return self._sources
-        found = []
+        found = Sources()
         for root in self.paths:
             if not root.exists():
                 raise CorpusError(f"{root}: no such file or folder")
             if root.is_dir():
-                found.extend(_walk(root, self.problems))
-            elif _regular_file(root, self.problems):
-                found.append((str(root), root.parent.name or "."))
+                walk(root, found, self.problems)
+            elif regular_file(root, self.problems):
+                found.add(str(root.parent), root.parent.name or ".", [root.name])
         self._sources = found
         return found
 
@@ -205,7 +204,7 @@ class CorpusReader:
         """
         self.skipped = []
         sources = self.sources()
-        winners = self._txt_winners(sources)
+        winners = sources.duplicate_winners(self.problems)
         for name, batch in sources:
             path = Path(name)
             if path.suffix == ".jsonl":
@@ -215,33 +214,15 @@ class CorpusReader:
                     self.skipped.extend((doc_id, str(path)) for doc_id in known)
                     continue
                 yield from self._read_jsonl(path, batch, stamp)
-            elif winners.get(path.stem) == name:
+            elif winners.get(path.stem, name) == name:
                 stamp = file_stamp(path)
-                if unchanged and stamp and unchanged(path.stem, str(path), batch, stamp):
-                    self.skipped.append((path.stem, str(path)))
+                if unchanged and stamp and unchanged(path.stem, name, batch, stamp):
+                    self.skipped.append((path.stem, name))
                     continue
                 doc = self._read_txt(path, batch)
                 if doc is not None:
                     doc.stamp = stamp
                     yield doc
-
-    def _txt_winners(self, sources):
-        winners = {}
-        for path, _ in sources:
-            stem, suffix = os.path.splitext(os.path.basename(path))
-            if suffix != ".jsonl":
-                earlier = winners.get(stem)
-                if earlier is not None:
-                    self.problems.append(
-                        Problem(
-                            earlier,
-                            None,
-                            f"duplicate id '{stem}': {path} (the later batch) wins",
-                            "warning",
-                        )
-                    )
-                winners[stem] = path
-        return winners
 
     def _read_txt(self, path, batch):
         text = self._decode(path)
@@ -348,50 +329,6 @@ def file_stamp(path):
     except OSError:
         return None
     return f"{stat.st_size}:{stat.st_mtime_ns}"
-
-
-def _walk(root, problems):
-    """(file, batch) for every record below ``root``, in sorted order.
-
-    Links to folders are not followed (no loops); a name ending in ``.txt``
-    or ``.jsonl`` that is not a regular file (a FIFO, a device, a broken
-    link) is reported and skipped: reading it could block forever.
-    """
-    found = []
-
-    def unreadable(error):
-        problems.append(Problem(error.filename, None, f"cannot read folder: {error.strerror}"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        dirnames.sort()
-        rel = os.path.relpath(dirpath, root)
-        batch = root.resolve().name if rel == "." else Path(rel).as_posix()
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            if (
-                name.endswith((".txt", ".jsonl"))
-                and not name.startswith(".")
-                and _regular_file(path, problems)
-            ):
-                found.append((path, batch))
-    return found
-
-
-def _regular_file(path, problems):
-    """Whether ``path`` is a regular file (after links); else a warning."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        problems.append(Problem(str(path), None, f"skipped: {exc.strerror}", "warning"))
-        return False
-    if stat.S_ISREG(mode):
-        return True
-    problems.append(
-        Problem(
-            str(path), None, "skipped: not a regular file (a FIFO, socket or device)", "warning"
-        )
-    )
-    return False
 
 
 def read_corpus(paths, max_field_chars=MAX_FIELD_CHARS):

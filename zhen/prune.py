@@ -24,7 +24,7 @@ def prunable(known, seen, reader):
     read this run's paths; ``seen`` holds the ids it read or found
     unchanged."""
     roots = [str(path) for path in reader.paths]
-    read_whole = {str(path) for path, _ in reader.sources()} - {
+    read_whole = {path for path, _ in reader.sources() if path.endswith(".jsonl")} - {
         p.file for p in reader.problems if p.severity == "error"
     }
     return sorted(

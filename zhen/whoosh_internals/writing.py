@@ -1,6 +1,7 @@
 """Writing beyond Whoosh's public API: merges that keep exact field lengths,
 a faster document writer, and worker processes that survive a dead one."""
 
+import gc
 import queue
 from itertools import repeat
 from operator import itemgetter
@@ -197,7 +198,14 @@ class ResilientMpWriter(MpWriter):
             self.multisegment,
         )
         self.tasks.append(task)
-        task.start()
+        # The child inherits every object of this process (the run's file
+        # list, the chunk): frozen, its garbage collections do not write to
+        # them, so their pages stay shared instead of being copied.
+        gc.freeze()
+        try:
+            task.start()
+        finally:
+            gc.unfreeze()
         return task
 
     def start_worker(self):
