@@ -24,6 +24,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from .schema import char_field
 from .whoosh_internals import (
     PackedBlockMatcher,
     inlined_postings,
@@ -39,7 +40,7 @@ _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # term): segments never change once written, so an entry stays right for as
 # long as they live. Bounded by the postings held (8 bytes each).
 CACHED_POSTINGS = 8_000_000
-_CHAR = "\x00char:"
+_CHAR = "\x00char:"  # term_postings of every term a character starts
 
 
 def term_postings(searcher, fields, term, boosts=None):
@@ -56,9 +57,15 @@ def term_postings(searcher, fields, term, boosts=None):
 
 
 def char_postings(searcher, fields, char, boosts=None):
-    """:func:`term_postings` of one Han character in recall fields, which
-    index it as the first half of bigrams (and alone at a run's end): the
-    postings of every term it starts, added."""
+    """:func:`term_postings` of one Han character in recall fields: its
+    postings in each field's character twin (:func:`zhen.schema.char_field`),
+    which counts every occurrence, as the recall field's bigrams starting
+    with it (and the run-final unigram) would add up to. A field without
+    that twin (an English field, which indexes Han text as bigrams too) is
+    read the slow way: the postings of every term the character starts."""
+    twins = tuple(map(char_field, fields))
+    if all(twins):
+        return term_postings(searcher, twins, char, boosts)
     return term_postings(searcher, fields, _CHAR + char, boosts)
 
 
@@ -149,6 +156,12 @@ def _segment_postings(reader, field, term):
 
 
 def _segment_char_postings(reader, field, char):
+    """(local document numbers, summed frequencies) of the terms of
+    ``field`` that ``char`` starts (its character twin's one term, when
+    the field has one)."""
+    twin = char_field(field)
+    if twin is not None and twin in reader.schema:
+        return _segment_postings(reader, twin, char)
     found = [
         _segment_postings(reader, field, term.decode("utf-8"))
         for term in reader.expand_prefix(field, char)
@@ -227,7 +240,9 @@ def live_mask(searcher):
 
 class CharacterPrefix(wq.Prefix):
     """A one-character query on a bigram field: every document with a term
-    starting with the character, each scoring ``boost``. Whoosh's
+    starting with the character, each scoring ``boost``: the postings of the
+    character in the field's character twin (:func:`zhen.schema.char_field`),
+    or, in a field without one, of every term it starts. Whoosh's
     ``Prefix`` would build a union of one matcher per expanded term (726
     bigrams start with 税 in a segment of the twlaw index: ~200 ms) and
     score by BM25 in a segment where the prefix expands to a single term;
@@ -251,6 +266,9 @@ class CharacterPrefix(wq.Prefix):
         return ListMatcher(docs, all_weights=self.boost)
 
     def estimate_size(self, ixreader):
+        twin = char_field(self.fieldname)
+        if twin is not None:
+            return ixreader.doc_frequency(twin, self.text)
         return sum(
             ixreader.doc_frequency(self.fieldname, term)
             for term in ixreader.expand_prefix(self.fieldname, self.text)

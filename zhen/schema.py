@@ -3,14 +3,16 @@
 Chinese text fields are indexed twice: ``<name>`` through
 :class:`~zhen.analysis.WordAnalyzer` (ranking: jieba words, no positions) and
 ``<name>_x`` through :class:`~zhen.analysis.GramAnalyzer` (recall and
-phrases: Han bigrams and exact English words, with positions). English text
+phrases: Han bigrams and exact English words, with positions), and their Han
+characters in ``<name>_xc`` (:class:`~zhen.analysis.CharAnalyzer`: counts, no
+positions, no lengths; the question ranker's character view). English text
 fields are indexed once, through :class:`~zhen.analysis.EnglishAnalyzer`
 (stems with positions), which serves ranking, recall and phrases alike.
 """
 
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer
+from .analysis import CharAnalyzer, EnglishAnalyzer, GramAnalyzer, WordAnalyzer
 from .codec import CompactPositions, TermFrequency
 
 # Kept with each index; an index with other versions is refused with a hint
@@ -19,7 +21,7 @@ from .codec import CompactPositions, TermFrequency
 # ANALYSIS_VERSION whenever the same text would give other terms, positions or
 # fields: normalisation, run splitting, segmenting, stemming, the stop-word
 # rule, a field's analyzer or format (CONTRIBUTING.md).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 ANALYSIS_VERSION = "zhen-analysis-2"
 
 # logical field -> record key
@@ -50,8 +52,14 @@ def recall_field(name):
     return name + "_x" if name in CHINESE_FIELDS else name
 
 
+def char_field(name):
+    """The field counting the Han characters of a recall field (``title_x``
+    -> ``title_xc``); None for a field that has none (English fields)."""
+    return name + "c" if name.endswith("_x") and name[:-2] in CHINESE_FIELDS else None
+
+
 def build_schema(userdict=None):
-    words, grams = WordAnalyzer(userdict), GramAnalyzer(userdict)
+    words, grams, chars = WordAnalyzer(userdict), GramAnalyzer(userdict), CharAnalyzer(userdict)
     english = EnglishAnalyzer(userdict)
     fields = {
         # what the indexer compares: columns only (no term per document)
@@ -71,15 +79,18 @@ def build_schema(userdict=None):
     for name in CHINESE_FIELDS:
         fields[name] = _text(words, TermFrequency)
         fields[recall_field(name)] = _text(grams, CompactPositions)
+        fields[char_field(recall_field(name))] = _text(chars, TermFrequency, scorable=False)
     for name in ENGLISH_FIELDS:
         fields[name] = _text(english, CompactPositions)
     return Schema(**fields)
 
 
-def _text(analyzer, format_class):
-    """A TEXT field whose postings are written by one of zhen's formats."""
+def _text(analyzer, format_class, scorable=True):
+    """A TEXT field whose postings are written by one of zhen's formats
+    (not ``scorable``: no field lengths kept)."""
     field = TEXT(analyzer=analyzer)
     field.format = format_class(field_boost=field.format.field_boost)
+    field.scorable = scorable
     return field
 
 
@@ -117,6 +128,8 @@ def document_fields(doc):
         values["year"] = str(doc.date_value.year)
     for name, text in text_values(doc):
         values[name] = values[recall_field(name)] = text
+        if name in CHINESE_FIELDS:
+            values[char_field(recall_field(name))] = text
     return values
 
 
