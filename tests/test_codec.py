@@ -243,7 +243,7 @@ def test_packed_blocks_hold_whooshs_postings(tmp_path):
     from whoosh.writing import SegmentWriter
 
     from zhen.corpus import CorpusReader
-    from zhen.postings import _blocks, _generic
+    from zhen.postings import _generic, _segment_postings
     from zhen.schema import build_schema, document_fields
     from zhen.whoosh_internals import PackedBlockMatcher, term_matcher
 
@@ -268,7 +268,7 @@ def test_packed_blocks_hold_whooshs_postings(tmp_path):
         for field, term in [key for key in long_lists if key[0] in text_fields]:
             matcher = term_matcher(reader, field, term.decode("utf-8"))
             assert isinstance(matcher, PackedBlockMatcher)
-            fast = _blocks(matcher)
+            fast = _segment_postings(reader, field, term.decode("utf-8"))
             slow = _generic(term_matcher(reader, field, term.decode("utf-8")))
             assert fast[0].tolist() == slow[0].tolist()
             assert fast[1].tolist() == slow[1].tolist()

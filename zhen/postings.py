@@ -25,13 +25,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from .schema import char_field
-from .whoosh_internals import (
-    PackedBlockMatcher,
-    inlined_postings,
-    length_table,
-    posting_blocks,
-    term_matcher,
-)
+from .whoosh_internals import inlined_postings, length_table, packed_term_blocks, term_matcher
 
 _BYTE_LENGTHS = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 # Per open Whoosh searcher: (fields) -> lengths, "live" -> not-deleted mask.
@@ -149,10 +143,10 @@ def _segment_postings(reader, field, term):
         ids, weights, _ = inlined_postings(info, reader.schema[field].format)
         ids = np.asarray(ids, dtype=np.int64)
         return ids, np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=np.float64)
-    matcher = term_matcher(reader, field, term)
-    if isinstance(matcher, PackedBlockMatcher):
-        return _blocks(matcher)
-    return _generic(matcher)
+    blocks = packed_term_blocks(reader, info)
+    if blocks is not None:
+        return _blocks(blocks)
+    return _generic(term_matcher(reader, field, term))
 
 
 def _segment_char_postings(reader, field, char):
@@ -174,13 +168,13 @@ def _segment_char_postings(reader, field, char):
     return docs, np.bincount(inverse, weights=np.concatenate([f[1] for f in found]))
 
 
-def _blocks(matcher):
-    """Every posting of a W3 leaf matcher, a whole block at a time."""
+def _blocks(blocks):
+    """Every posting of a term's packed blocks, a whole block at a time."""
     ids, weights = [], []
-    for block_ids, block_weights, count in posting_blocks(matcher):
+    for block_ids, block_weights in blocks:
         ids.append(np.frombuffer(block_ids, dtype=np.uint64))
         if block_weights is None:
-            weights.append(np.ones(count))
+            weights.append(np.ones(len(block_ids)))
         else:
             weights.append(np.asarray(block_weights, dtype=np.float64))
     return np.concatenate(ids).astype(np.int64), np.concatenate(weights)

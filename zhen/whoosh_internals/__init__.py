@@ -53,8 +53,8 @@ from .searching import (
     column_values,
     length_table,
     numeric_range_query,
+    packed_term_blocks,
     phrase_positions,
-    posting_blocks,
     segment_count,
     term_matcher,
 )
@@ -83,7 +83,7 @@ __all__ = [
     "missing_names",
     "numeric_range_query",
     "phrase_positions",
-    "posting_blocks",
+    "packed_term_blocks",
     "segment_count",
     "term_matcher",
 ]
@@ -154,7 +154,7 @@ REQUIRED_ATTRIBUTES = {
         "runs",
     ),
     "SegmentWriter": ("perdocwriter", "docnum", "pool", "_added"),
-    "SegmentReader": ("_terms", "_perdoc"),
+    "SegmentReader": ("_terms", "_perdoc", "_codec"),
     "VarBytesColumn.Reader": ("_lengths", "_basepos", "_dbfile"),
     "W3LeafMatcher": (
         "_data",

@@ -17,12 +17,13 @@ place of Whoosh's pickled tuple of tuples (a bigram seen once: 12 bytes
 instead of ~40). Term vectors (``byteids``) keep Whoosh's blocks.
 """
 
+import io
 import struct
 import zlib
 from array import array
 from itertools import accumulate
 from operator import sub
-from pickle import dumps
+from pickle import dumps, load
 
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import length_to_byte
@@ -82,10 +83,12 @@ def _encode_weights(weights):
     return WEIGHTS_FLOAT, array("f", floats).tobytes()
 
 
-def decode_block(data, count):
+def decode_block(data, count, values=True):
     """(ids, weights or None for all 1.0, values or None) of a block of
     ``count`` postings encoded by :func:`encode_block`; ids and integral
-    weights as arrays, values as a tuple of bytes."""
+    weights as arrays, values as a tuple of bytes (not read unless
+    ``values``: scoring needs none, and splitting them is most of the cost
+    of a block of positions)."""
     id_code, weight_kind, value_kind, first = HEADER.unpack_from(data)
     at = HEADER.size
     deltas, at = _read_array(data, at, _WIDTHS[id_code], count - 1)
@@ -95,7 +98,7 @@ def decode_block(data, count):
         weights, at = _read_array(data, at, "f", count)
     elif weight_kind != WEIGHTS_ONE:
         weights, at = _read_array(data, at, _WIDTHS[weight_kind], count)
-    if value_kind == VALUES_NONE:
+    if value_kind == VALUES_NONE or not values:
         return ids, weights, None
     if value_kind == VALUES_FIXED:
         return ids, weights, data[at:]
@@ -231,6 +234,33 @@ def term_blocks(terminfo, format_, postfile):
         if values is not None:
             values = split_values(values, len(ids), matcher._fixedsize)
         yield ids, weights, values
+
+
+def term_ids_weights(terminfo, postfile):
+    """(ids, weights or None for all 1.0) of each block of a term's
+    postings in the posting file, not inlined: the term's whole extent read
+    in one call (a posting file is read through a buffered file, so a read
+    per block cost a system call and a buffer fill each; at a million
+    documents that was the largest part of a question's time), each block
+    decoded without its values."""
+    offset, length = terminfo.extent()
+    if isinstance(length, tuple):  # Whoosh reads it back as a 1-tuple
+        (length,) = length
+    extent = io.BytesIO(postfile.get(offset, length))
+    at, end = len(whoosh3.WHOOSH3_HEADER_MAGIC), length
+    while at < end:
+        extent.seek(at)
+        (size,) = _BLOCK_SIZE.unpack(extent.read(_BLOCK_SIZE.size))
+        info = load(extent)
+        data = extent.read(at + _BLOCK_SIZE.size + abs(size) - extent.tell())
+        if info[3]:  # compression
+            data = zlib.decompress(data)
+        ids, weights, _ = decode_block(data, info[0], values=False)
+        yield ids, weights
+        at += _BLOCK_SIZE.size + abs(size)
+
+
+_BLOCK_SIZE = struct.Struct("!i")  # Whoosh's block length, negative for the last
 
 
 def each_block(matcher):

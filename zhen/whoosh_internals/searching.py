@@ -10,7 +10,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util import make_binary_tree
 
-from .blocks import each_block, term_blocks
+from .blocks import term_blocks, term_ids_weights
 from .codec import LengthTableReader
 
 
@@ -58,13 +58,14 @@ def term_matcher(reader, field, term):
     return reader._terms.matcher(field, text, reader.schema[field].format)
 
 
-def posting_blocks(matcher):
-    """(ids, weights or None for all 1.0, count) of each block of a
-    :class:`~.blocks.PackedBlockMatcher`, ids and weights as arrays, a whole
-    block at a time (its public interface gives one posting per call,
-    through several Python calls each)."""
-    for ids, weights, _ in each_block(matcher):
-        yield ids, weights, matcher._blocklength
+def packed_term_blocks(reader, terminfo):
+    """(ids, weights or None for all 1.0) of each posting block of a term
+    that is not inlined, read whole (:func:`.blocks.term_ids_weights`); None
+    when the segment's codec does not write packed blocks (its class says
+    so with ``PACKED_BLOCKS``)."""
+    if not getattr(getattr(reader, "_codec", None), "PACKED_BLOCKS", False):
+        return None
+    return term_ids_weights(terminfo, reader._terms._postfile)
 
 
 def length_table(reader, field):
