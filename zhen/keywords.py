@@ -14,6 +14,8 @@ query, a kind the compiler does not make) is left to Whoosh: :func:`evaluate`
 returns None.
 """
 
+from itertools import chain
+
 import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
@@ -168,15 +170,23 @@ def _phrase(searcher, query):
 
 def _consecutive(searcher, field, words, docs):
     """For each of ``docs`` (which hold every word): whether the words
-    occur one after the other somewhere in ``field``."""
+    occur one after the other somewhere in ``field``. A start is a
+    (document, position) key; each word keeps the starts it continues, and
+    only the documents with a start left are read for the next word."""
     fieldobj = searcher.schema[field]
-    found = [phrase_positions(searcher, field, fieldobj.to_bytes(word), docs) for word in words]
+    alive = np.arange(len(docs))
+    starts = None
+    for shift, word in enumerate(words):
+        positions = phrase_positions(searcher, field, fieldobj.to_bytes(word), docs[alive])
+        counts = np.fromiter(map(len, positions), dtype=np.int64, count=len(positions))
+        owners = np.repeat(alive, counts)
+        at = np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=int(counts.sum()))
+        at -= shift
+        keys = (owners[at >= 0] << 32) + at[at >= 0]
+        starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+        alive = np.unique(starts >> 32)
+        if not len(alive):
+            break
     keep = np.zeros(len(docs), dtype=bool)
-    for i in range(len(docs)):
-        starts = set(found[0][i])
-        for shift, positions in enumerate(found[1:], start=1):
-            starts &= {p - shift for p in positions[i]}
-            if not starts:
-                break
-        keep[i] = bool(starts)
+    keep[alive] = True
     return keep

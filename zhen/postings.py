@@ -58,7 +58,7 @@ def char_postings(searcher, fields, char, boosts=None):
     that twin (an English field, which indexes Han text as bigrams too) is
     read the slow way: the postings of every term the character starts."""
     twins = tuple(map(char_field, fields))
-    if all(twins):
+    if all(twin in searcher.schema for twin in twins):
         return term_postings(searcher, twins, char, boosts)
     return term_postings(searcher, fields, _CHAR + char, boosts)
 

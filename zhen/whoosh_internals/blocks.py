@@ -236,28 +236,54 @@ def term_blocks(terminfo, format_, postfile):
         yield ids, weights, values
 
 
-def term_ids_weights(terminfo, postfile):
-    """(ids, weights or None for all 1.0) of each block of a term's
-    postings in the posting file, not inlined: the term's whole extent read
-    in one call (a posting file is read through a buffered file, so a read
-    per block cost a system call and a buffer fill each; at a million
-    documents that was the largest part of a question's time), each block
-    decoded without its values."""
+def stored_blocks(terminfo, postfile):
+    """(count, last id, data) of each posting block of a term that is not
+    inlined, ``data`` as stored (compressed or not: :func:`block_data`),
+    first to last. The term's whole extent is read in one call: a posting
+    file is a buffered file, so a read per block cost a system call and a
+    buffer fill each (at a million documents, the largest part of a
+    question's time)."""
     offset, length = terminfo.extent()
     if isinstance(length, tuple):  # Whoosh reads it back as a 1-tuple
         (length,) = length
     extent = io.BytesIO(postfile.get(offset, length))
-    at, end = len(whoosh3.WHOOSH3_HEADER_MAGIC), length
-    while at < end:
+    at = len(whoosh3.WHOOSH3_HEADER_MAGIC)
+    while at < length:
         extent.seek(at)
         (size,) = _BLOCK_SIZE.unpack(extent.read(_BLOCK_SIZE.size))
         info = load(extent)
         data = extent.read(at + _BLOCK_SIZE.size + abs(size) - extent.tell())
-        if info[3]:  # compression
-            data = zlib.decompress(data)
-        ids, weights, _ = decode_block(data, info[0], values=False)
-        yield ids, weights
+        yield info[0], info[1], (data, info[3])
         at += _BLOCK_SIZE.size + abs(size)
+
+
+def block_data(stored):
+    """The bytes :func:`decode_block` reads, of a block as stored."""
+    data, compression = stored
+    return zlib.decompress(data) if compression else data
+
+
+def term_ids_weights(terminfo, postfile):
+    """(ids, weights or None for all 1.0) of each posting block of a term
+    that is not inlined (:func:`stored_blocks`), decoded without values."""
+    for count, _, stored in stored_blocks(terminfo, postfile):
+        ids, weights, _ = decode_block(block_data(stored), count, values=False)
+        yield ids, weights
+
+
+def values_at(data, count, wanted):
+    """The values (bytes) of the postings at the indexes ``wanted`` of a
+    block of variable-size values, split off alone (a block of positions
+    holds every document's; a phrase needs a few)."""
+    id_code, weight_kind, value_kind, _ = HEADER.unpack_from(data)
+    at = HEADER.size + (count - 1) * array(_WIDTHS[id_code]).itemsize
+    if weight_kind == WEIGHTS_FLOAT:
+        at += count * array("f").itemsize
+    elif weight_kind != WEIGHTS_ONE:
+        at += count * array(_WIDTHS[weight_kind]).itemsize
+    lengths, at = _read_array(data, at, _WIDTHS[value_kind], count)
+    ends = list(accumulate(lengths, initial=at))
+    return [data[ends[i] : ends[i + 1]] for i in wanted]
 
 
 _BLOCK_SIZE = struct.Struct("!i")  # Whoosh's block length, negative for the last

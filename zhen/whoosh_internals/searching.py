@@ -10,7 +10,14 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util import make_binary_tree
 
-from .blocks import term_blocks, term_ids_weights
+from .blocks import (
+    block_data,
+    decode_block,
+    inlined_postings,
+    stored_blocks,
+    term_ids_weights,
+    values_at,
+)
 from .codec import LengthTableReader
 
 
@@ -119,8 +126,9 @@ def column_values(reader):
 def phrase_positions(searcher, field, textbytes, docs):
     """The positions of a term in ``field`` of each of ``docs`` (global
     document numbers, ascending), as lists; an empty list for a document
-    without the term. Reads the term's posting blocks whole
-    (:func:`.blocks.term_blocks`) and decodes only the values of ``docs``."""
+    without the term. Only the posting blocks whose range holds one of
+    ``docs`` are decompressed, and only those documents' values decoded
+    (a phrase's common word has a block in every stretch of the index)."""
     format_ = searcher.schema[field].format
     found = [[] for _ in range(len(docs))]
     subs = getattr(searcher, "subsearchers", None) or [(searcher, 0)]
@@ -134,12 +142,43 @@ def phrase_positions(searcher, field, textbytes, docs):
             terminfo = reader.term_info(field, textbytes)
         except TermNotFound:
             continue
-        for ids, _, values in term_blocks(terminfo, format_, reader._terms._postfile):
-            ids = np.asarray(ids, dtype=np.int64)
-            at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
-            for j in np.flatnonzero(ids[at] == local):
-                found[lo + j] = format_.decode_positions(values[at[j]])
+        postfile = reader._terms._postfile
+        for at, values in _values_of(terminfo, format_, postfile, local):
+            for j, value in zip(at.tolist(), values):
+                found[lo + j] = format_.decode_positions(value)
     return found
+
+
+def _values_of(terminfo, format_, postfile, local):
+    """(indexes into ``local`` of the documents a term has, their values),
+    block by block."""
+    if terminfo.is_inlined():
+        ids, _, values = inlined_postings(terminfo, format_)
+        at, hit = _present(np.asarray(ids, dtype=np.int64), local)
+        yield at, [values[i] for i in hit.tolist()]
+        return
+    start = 0
+    for count, last, stored in stored_blocks(terminfo, postfile):
+        end = int(np.searchsorted(local, last, side="right"))
+        if end > start:  # some of ``local`` fall in this block's range
+            data = block_data(stored)
+            ids = np.asarray(decode_block(data, count, values=False)[0], dtype=np.int64)
+            at, hit = _present(ids, local[start:end])
+            if len(at):
+                yield start + at, values_at(data, count, hit.tolist())
+        start = end
+        if start == len(local):
+            return
+
+
+def _present(ids, wanted):
+    """(indexes into ``wanted`` of the ones in ``ids``, their indexes in
+    ``ids``); both ascending."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    hit = np.flatnonzero(ids[at] == wanted)
+    return hit, at[hit]
 
 
 def numeric_range_query(query, reader):
