@@ -288,3 +288,47 @@ def test_a_segment_reads_its_stored_fields_with_its_own_dictionary(small_index, 
         assert segment[0].codec().stored_dictionary != zhen.codec._stored_dictionary()
     assert Searcher(small_index).document("001_mofcom") == before
     assert before["title"]
+
+
+def test_fast_writers_merge_a_segment_in_as_whoosh_does(tmp_path):
+    """A segment merged into a FastSegmentWriter half-way through its
+    documents (the merge policy's small merges): the fields it collects by
+    term (the character twins) go to the pool from then on, and every file
+    written is byte for byte Whoosh's."""
+    from whoosh.writing import SegmentWriter
+
+    from zhen.corpus import CorpusReader
+    from zhen.schema import build_schema, document_fields
+    from zhen.whoosh_internals import FastSegmentWriter
+
+    from .helpers import SAMPLE
+
+    docs = [document_fields(doc) for doc in CorpusReader([SAMPLE]).documents()]
+    small = FileStorage(str(tmp_path / "small")).create().create_index(build_schema())
+    with SegmentWriter(small, codec=ZhenCodec(compression=0), compound=False) as writer:
+        for fields in docs[:7]:
+            writer.add_document(**fields)
+    written = {}
+    for name, writer_class, codec in (
+        ("whoosh", SegmentWriter, WhooshLoopCodec),
+        ("fast", FastSegmentWriter, ZhenCodec),
+    ):
+        ix = FileStorage(str(tmp_path / name)).create().create_index(build_schema())
+        writer = writer_class(ix, codec=codec(compression=0), compound=False)
+        for fields in docs[7:20]:
+            writer.add_document(**fields)
+        with small.reader() as reader:
+            writer.add_reader(reader)
+        for fields in docs[20:]:
+            writer.add_document(**fields)
+        writer.commit()
+        (segment,) = ix._segments()
+        prefix = segment.segment_id()
+        written[name] = {
+            f.name[len(prefix) :]: f.read_bytes()
+            for f in (tmp_path / name).iterdir()
+            if f.name.startswith(prefix) and not f.name.endswith(".seg")
+        }
+        with ix.reader() as reader:
+            assert reader.doc_frequency("body_xc", "国") > 0
+    assert written["fast"] == written["whoosh"]

@@ -62,8 +62,12 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         inlined) is already encoded: a merge moving it unchanged."""
         self._tindex.add(pack_ushort(self._fieldid) + btext, infobytes)
 
-    def add_postings(self, schema, lengths, items):
+    def add_postings(self, schema, lengths, items, collected=None):
+        """Whoosh's ``add_postings`` (``items``: sorted postings), plus the
+        fields in ``collected`` (fieldname -> {term bytes: (docs, weights,
+        values)}, each field written whole where it sorts among the rest)."""
         field_length = _length_bytes(lengths)
+        pending = sorted((collected or {}).items())
         current_field, last = None, None
         for key, group in groupby(items, key=_FIELD_AND_TERM):
             if last is not None and key <= last:
@@ -73,6 +77,8 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
             if fieldname != current_field:
                 if current_field is not None:
                     self.finish_field()
+                while pending and pending[0][0] < fieldname:
+                    self._add_collected(schema, field_length, *pending.pop(0))
                 self.start_field(fieldname, schema[fieldname])
                 current_field = fieldname
             postings = list(group)
@@ -84,6 +90,19 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
                 self.finish_term()
         if current_field is not None:
             self.finish_field()
+        for fieldname, terms in pending:
+            self._add_collected(schema, field_length, fieldname, terms)
+
+    def _add_collected(self, schema, field_length, fieldname, terms):
+        if not terms:
+            return
+        self.start_field(fieldname, schema[fieldname])
+        lengths = field_length(fieldname)
+        for btext in sorted(terms):
+            self.start_term(btext)
+            self.add_term_postings(*terms[btext], lengths)
+            self.finish_term()
+        self.finish_field()
 
     def _fill_blocks(self, postings, fieldname, field_length):
         _, _, docs, weights, values = zip(*postings)

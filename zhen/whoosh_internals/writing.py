@@ -2,7 +2,9 @@
 a faster document writer, and worker processes that survive a dead one."""
 
 import gc
+import heapq
 import queue
+from array import array
 from itertools import repeat
 from operator import itemgetter
 
@@ -11,6 +13,7 @@ from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter
 from whoosh.writing import PostingPool, SegmentWriter
 
+from .codec import InliningFieldWriter
 from .copying import keep_exact_lengths
 
 
@@ -106,6 +109,15 @@ class FastSegmentWriter(SegmentWriter):
         whooshs = self.pool
         self.pool = FieldSortedPool(whooshs.tempstore, whooshs.segment)
         self.pool.limit = whooshs.limit
+        # fieldname -> {term bytes: (docs, weights, values)}: the postings of
+        # fields marked ``collect_postings``, gathered by term as documents
+        # arrive instead of pooled and sorted (a field with few terms and a
+        # posting in most documents: the character twins). Their postings
+        # are not counted in the pool's budget: three array entries each.
+        # Once a segment is merged in (its postings go to the pool), they
+        # are pooled too, so that a field's postings have one source.
+        self.collected = {}
+        self.collecting = True
 
     def add_document(self, **fields):
         self._check_state()
@@ -127,7 +139,10 @@ class FastSegmentWriter(SegmentWriter):
                 items = _index(field, value)
                 if field.scorable:
                     length = sum(map(_FREQUENCY, items))
-                self._pool_field(fieldname, docnum, items, boost)
+                if self.collecting and getattr(field, "collect_postings", False):
+                    self._collect_field(fieldname, docnum, items, boost)
+                else:
+                    self._pool_field(fieldname, docnum, items, boost)
             stored = fields.get("_stored_%s" % fieldname, value)
             perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
             if field.column_type and stored is not None:
@@ -150,6 +165,61 @@ class FastSegmentWriter(SegmentWriter):
             size += sum(map(len, values))
         posts = zip(repeat(fieldname, count), texts, repeat(docnum, count), weights, values)
         self.pool.extend(fieldname, list(posts), size)
+
+    def add_reader(self, reader):
+        self._pool_collected()
+        self.collecting = False
+        super().add_reader(reader)
+
+    def _pool_collected(self):
+        for fieldname, terms in sorted(self.collected.items()):
+            for btext, (docs, weights, values) in sorted(terms.items()):
+                count = len(docs)
+                size = (_POSTING_BYTES + len(fieldname) + 2 * len(btext)) * count
+                size += sum(map(len, values))
+                posts = zip(repeat(fieldname, count), repeat(btext, count), docs, weights, values)
+                self.pool.extend(fieldname, list(posts), size)
+        self.collected = {}
+
+    def _collect_field(self, fieldname, docnum, items, boost):
+        terms = self.collected.setdefault(fieldname, {})
+        for text, _, weight, value in items:
+            found = terms.get(text)
+            if found is None:
+                found = terms[text] = (array("I"), array("f"), [])
+            found[0].append(docnum)
+            found[1].append(weight * boost)
+            found[2].append(value)
+
+    def _flush_segment(self):
+        """Whoosh's flush, with the collected fields written among the
+        pooled ones (:meth:`.codec.InliningFieldWriter.add_postings`)."""
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        if isinstance(self.fieldwriter, InliningFieldWriter):
+            self.fieldwriter.add_postings(self.schema, lengths, postings, self.collected)
+        else:  # another codec's writer: the collected postings merged in
+            collected = _collected_postings(self.collected)
+            postings = heapq.merge(postings, collected, key=_FIELD_AND_TERM)
+            self.fieldwriter.add_postings(self.schema, lengths, postings)
+        self.collected = {}
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+def _collected_postings(collected):
+    """The postings of collected fields as Whoosh's sorted tuples."""
+    for fieldname in sorted(collected):
+        terms = collected[fieldname]
+        for btext in sorted(terms):
+            docs, weights, values = terms[btext]
+            for posting in zip(docs, weights, values):
+                yield (fieldname, btext, *posting)
+
+
+_FIELD_AND_TERM = itemgetter(0, 1)
 
 
 class _FastWriterTask(multiproc.SubWriterTask):
