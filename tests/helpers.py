@@ -4,6 +4,7 @@ Tests import these from here (``from .helpers import ...``); fixtures live
 in conftest.py.
 """
 
+import shutil
 from pathlib import Path
 
 from zhen.records import format_record
@@ -105,3 +106,18 @@ def html(hit, field):
     from zhen.render import fragment_html
 
     return fragment_html(hit.fragments.get(field))
+
+
+def index_sample_with_deletions(root):
+    """The bundled sample indexed at ``root / "ix"`` in two segments, ten
+    documents replaced (their old versions deleted in the first)."""
+    from zhen.indexer import update_index
+
+    corpus, index = root / "c", root / "ix"
+    shutil.copytree(SAMPLE, corpus)
+    update_index([corpus], index=index, jobs=1)
+    for path in sorted(corpus.rglob("*.txt"))[:10]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("。", "．", 1), encoding="utf-8")
+    update_index([corpus], index=index, jobs=1)
+    return index

@@ -3,7 +3,6 @@ character's postings there are what the postings of every recall term it
 starts add up to, read term by term through Whoosh's own matchers."""
 
 import random
-import shutil
 from collections import Counter
 from contextlib import closing
 
@@ -14,7 +13,7 @@ from zhen.analysis import CharAnalyzer, GramAnalyzer
 from zhen.indexer import update_index
 from zhen.search import Searcher
 
-from .helpers import SAMPLE
+from .helpers import index_sample_with_deletions
 from .test_totals import TWLAW
 
 RECALL = ("title_x", "body_x")
@@ -68,14 +67,7 @@ def test_the_analyzer_counts_every_han_character_of_the_gram_terms():
 @pytest.fixture(scope="module")
 def sample_with_deletions(tmp_path_factory):
     """The bundled sample in two segments, ten documents replaced."""
-    root = tmp_path_factory.mktemp("twins")
-    corpus, index = root / "c", root / "ix"
-    shutil.copytree(SAMPLE, corpus)
-    update_index([corpus], index=index, jobs=1)
-    for path in sorted(corpus.rglob("*.txt"))[:10]:
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("。", "．", 1), encoding="utf-8")
-    update_index([corpus], index=index, jobs=1)
+    index = index_sample_with_deletions(tmp_path_factory.mktemp("twins"))
     with closing(Searcher(index)) as searcher:
         assert searcher.whoosh_searcher().reader().has_deletions()
         yield searcher.whoosh_searcher()

@@ -157,17 +157,23 @@ def test_fast_writers_write_whooshs_bytes(tmp_path, limitmb):
         for fields in docs:
             writer.add_document(**fields)
         writer.commit()
-        (segment,) = ix._segments()
-        prefix = segment.segment_id()
-        written[name] = {
-            f.name[len(prefix) :]: f.read_bytes()
-            for f in (tmp_path / name).iterdir()
-            if f.name.startswith(prefix) and not f.name.endswith(".seg")
-        }
+        written[name] = _segment_files(ix, tmp_path / name)
         with ix.reader() as reader:  # terms in more than one block
             assert reader.doc_frequency("body_en", "the") > 128
     assert len(written["whoosh"]) > 10
     assert written["fast"] == written["whoosh"]
+
+
+def _segment_files(ix, folder):
+    """name (without the segment id) -> bytes of each file of the index's
+    one segment."""
+    (segment,) = ix._segments()
+    prefix = segment.segment_id()
+    return {
+        f.name[len(prefix) :]: f.read_bytes()
+        for f in folder.iterdir()
+        if f.name.startswith(prefix) and not f.name.endswith(".seg")
+    }
 
 
 _FLOAT32 = st.floats(0, 1e6, width=32, allow_nan=False)
@@ -322,13 +328,7 @@ def test_fast_writers_merge_a_segment_in_as_whoosh_does(tmp_path):
         for fields in docs[20:]:
             writer.add_document(**fields)
         writer.commit()
-        (segment,) = ix._segments()
-        prefix = segment.segment_id()
-        written[name] = {
-            f.name[len(prefix) :]: f.read_bytes()
-            for f in (tmp_path / name).iterdir()
-            if f.name.startswith(prefix) and not f.name.endswith(".seg")
-        }
+        written[name] = _segment_files(ix, tmp_path / name)
         with ix.reader() as reader:
             assert reader.doc_frequency("body_xc", "国") > 0
     assert written["fast"] == written["whoosh"]

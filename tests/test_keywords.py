@@ -2,7 +2,6 @@
 Whoosh's scores, for generated queries of every kind, on real indexes."""
 
 import importlib
-import shutil
 from contextlib import closing
 
 import numpy as np
@@ -13,7 +12,7 @@ from zhen.keywords import evaluate
 from zhen.query import parse
 from zhen.search import Searcher
 
-from .helpers import SAMPLE
+from .helpers import index_sample_with_deletions
 from .test_totals import TWLAW, generated_queries
 
 # the module (``zhen.search`` the name is the package's search function)
@@ -69,14 +68,7 @@ def same_results(searcher, queries, monkeypatch):
 def sample_with_deletions(tmp_path_factory):
     """The bundled sample in two segments, ten documents replaced (their
     old versions deleted in the first)."""
-    root = tmp_path_factory.mktemp("keywords")
-    corpus, index = root / "c", root / "ix"
-    shutil.copytree(SAMPLE, corpus)
-    update_index([corpus], index=index, jobs=1)
-    for path in sorted(corpus.rglob("*.txt"))[:10]:
-        text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("。", "．", 1), encoding="utf-8")
-    update_index([corpus], index=index, jobs=1)
+    index = index_sample_with_deletions(tmp_path_factory.mktemp("keywords"))
     with closing(Searcher(index)) as searcher:
         assert searcher.whoosh_searcher().reader().has_deletions()
         yield searcher
