@@ -261,7 +261,7 @@ class CharacterPrefix(wq.Prefix):
 
     def estimate_size(self, ixreader):
         twin = char_field(self.fieldname)
-        if twin is not None:
+        if twin is not None and twin in ixreader.schema:
             return ixreader.doc_frequency(twin, self.text)
         return sum(
             ixreader.doc_frequency(self.fieldname, term)
