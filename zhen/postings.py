@@ -56,10 +56,8 @@ def char_postings(searcher, fields, char, boosts=None):
     which counts every occurrence, as the recall field's bigrams starting
     with it (and the run-final unigram) would add up to. A field without
     that twin (an English field, which indexes Han text as bigrams too) is
-    read the slow way: the postings of every term the character starts."""
-    twins = tuple(map(char_field, fields))
-    if all(twin in searcher.schema for twin in twins):
-        return term_postings(searcher, twins, char, boosts)
+    read the slow way: the postings of every term the character starts
+    (:func:`_segment_char_postings` decides, segment by segment)."""
     return term_postings(searcher, fields, _CHAR + char, boosts)
 
 

@@ -224,15 +224,16 @@ def term_blocks(terminfo, format_, postfile):
     """Every posting of a term written by :class:`PackedBlockWriter`, a
     block at a time, as (ids, weights or None for all 1.0, values: a tuple
     of bytes or None for a format without values): the inlined postings, or
-    each block of the posting file (``postfile``), decoded whole."""
+    each block of the posting file (``postfile``, :func:`stored_blocks`),
+    decoded whole."""
     if terminfo.is_inlined():
         yield inlined_postings(terminfo, format_)
         return
-    offset, length = terminfo.extent()
-    matcher = PackedBlockMatcher(postfile, offset, length, format_)
-    for ids, weights, values in each_block(matcher):
+    fixed_size = format_.fixed_value_size()
+    for count, _, stored in stored_blocks(terminfo, postfile):
+        ids, weights, values = decode_block(block_data(stored), count)
         if values is not None:
-            values = split_values(values, len(ids), matcher._fixedsize)
+            values = split_values(values, count, fixed_size)
         yield ids, weights, values
 
 
@@ -287,14 +288,3 @@ def values_at(data, count, wanted):
 
 
 _BLOCK_SIZE = struct.Struct("!i")  # Whoosh's block length, negative for the last
-
-
-def each_block(matcher):
-    """The decoded data (ids, weights, values as stored) of every block of
-    a :class:`PackedBlockMatcher`, first to last, a whole block at a time."""
-    while True:
-        matcher._read_data()
-        yield matcher._data
-        if matcher._lastblock:
-            return
-        matcher._goto(matcher._nextoffset)

@@ -69,7 +69,7 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         field_length = _length_bytes(lengths)
         pending = sorted((collected or {}).items())
         current_field, last = None, None
-        for key, group in groupby(items, key=_FIELD_AND_TERM):
+        for key, group in groupby(items, key=FIELD_AND_TERM):
             if last is not None and key <= last:
                 raise OutOfOrderError(f"{last!r} .. {key!r}")
             last = key
@@ -204,4 +204,4 @@ class LengthTableReader(whoosh3.W3PerDocReader):
         return raw + bytes(max(0, self._doccount - stored))
 
 
-_FIELD_AND_TERM = itemgetter(0, 1)
+FIELD_AND_TERM = itemgetter(0, 1)  # a posting tuple's (fieldname, term bytes)

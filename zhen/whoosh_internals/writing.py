@@ -5,7 +5,7 @@ import gc
 import heapq
 import queue
 from array import array
-from itertools import repeat
+from itertools import groupby, repeat
 from operator import itemgetter
 
 from whoosh import multiproc
@@ -13,7 +13,7 @@ from whoosh.fields import FieldType
 from whoosh.multiproc import MpWriter
 from whoosh.writing import PostingPool, SegmentWriter
 
-from .codec import InliningFieldWriter
+from .codec import FIELD_AND_TERM, InliningFieldWriter
 from .copying import keep_exact_lengths
 
 
@@ -172,13 +172,11 @@ class FastSegmentWriter(SegmentWriter):
         super().add_reader(reader)
 
     def _pool_collected(self):
-        for fieldname, terms in sorted(self.collected.items()):
-            for btext, (docs, weights, values) in sorted(terms.items()):
-                count = len(docs)
-                size = (_POSTING_BYTES + len(fieldname) + 2 * len(btext)) * count
-                size += sum(map(len, values))
-                posts = zip(repeat(fieldname, count), repeat(btext, count), docs, weights, values)
-                self.pool.extend(fieldname, list(posts), size)
+        for fieldname, group in groupby(_collected_postings(self.collected), key=itemgetter(0)):
+            posts = list(group)
+            size = (_POSTING_BYTES + len(fieldname)) * len(posts)
+            size += sum(2 * len(btext) + len(value) for _, btext, _, _, value in posts)
+            self.pool.extend(fieldname, posts, size)
         self.collected = {}
 
     def _collect_field(self, fieldname, docnum, items, boost):
@@ -201,7 +199,7 @@ class FastSegmentWriter(SegmentWriter):
             self.fieldwriter.add_postings(self.schema, lengths, postings, self.collected)
         else:  # another codec's writer: the collected postings merged in
             collected = _collected_postings(self.collected)
-            postings = heapq.merge(postings, collected, key=_FIELD_AND_TERM)
+            postings = heapq.merge(postings, collected, key=FIELD_AND_TERM)
             self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.collected = {}
         self.fieldwriter.close()
@@ -217,9 +215,6 @@ def _collected_postings(collected):
             docs, weights, values = terms[btext]
             for posting in zip(docs, weights, values):
                 yield (fieldname, btext, *posting)
-
-
-_FIELD_AND_TERM = itemgetter(0, 1)
 
 
 class _FastWriterTask(multiproc.SubWriterTask):
