@@ -215,6 +215,47 @@ def test_packed_blocks_round_trip(ids, weight_kind, value_kind, data):
         assert list(got_values) == values
 
 
+_BLOCK = st.tuples(
+    st.sampled_from([300, 70_000, 2**32 - 1])
+    .flatmap(  # every id delta width
+        lambda top: st.lists(st.integers(0, top), min_size=1, max_size=130, unique=True)
+    )
+    .map(sorted),
+    st.sampled_from(["one", "integral", "float"]),
+    st.sampled_from([0, 4, None]),
+    st.data(),
+)
+
+
+@given(st.lists(_BLOCK, min_size=1, max_size=12))
+def test_blocks_decoded_together_as_one_by_one(blocks):
+    """:func:`decode_ids_weights` of many blocks (every id width, weight
+    kind and value layout, a block of one posting) gives what
+    :func:`decode_block` gives block by block."""
+    from zhen.whoosh_internals.block_arrays import decode_ids_weights
+    from zhen.whoosh_internals.blocks import decode_block, encode_block
+
+    encoded, counts, want_ids, want_weights = [], [], [], []
+    for ids, weight_kind, size, data in blocks:
+        n = len(ids)
+        weights = {
+            "one": [1.0] * n,
+            "integral": [
+                float(w) for w in data.draw(st.lists(st.integers(0, 2**40), min_size=n, max_size=n))
+            ],
+            "float": data.draw(st.lists(_FLOAT32, min_size=n, max_size=n)),
+        }[weight_kind]
+        values = [bytes([i % 256]) * (size if size is not None else i % 5) for i in range(n)]
+        encoded.append(encode_block(ids, weights, values if size != 0 else [], size))
+        counts.append(n)
+        got_ids, got_weights, _ = decode_block(encoded[-1], n, values=False)
+        want_ids += list(got_ids)
+        want_weights += list(got_weights) if got_weights is not None else [1.0] * n
+    ids, weights = decode_ids_weights(encoded, counts)
+    assert ids.tolist() == want_ids
+    assert weights.tolist() == want_weights
+
+
 class WhooshBlocksCodec(ZhenCodec):
     """zhen's codec with Whoosh's pickled posting blocks, as the reference."""
 

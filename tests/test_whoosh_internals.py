@@ -65,8 +65,8 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
             found["VarBytesColumn.Reader"]
         )
         assert isinstance(matcher, whoosh3.W3LeafMatcher)
-        blocks = whoosh_internals.packed_term_blocks(segment_reader, found["W3TermInfo"])
-        assert [len(ids) for ids, _ in blocks] == [10]
+        ids, _ = whoosh_internals.packed_term_arrays(segment_reader, found["W3TermInfo"])
+        assert len(ids) == 10
         absent = [
             f"{owner}.{name}"
             for owner, names in whoosh_internals.REQUIRED_ATTRIBUTES.items()

@@ -129,7 +129,7 @@ class ZhenCodec(W3Codec):
     Whoosh's pickled blocks on short documents:
     :mod:`zhen.whoosh_internals.blocks`)."""
 
-    PACKED_BLOCKS = True  # read whole by zhen.whoosh_internals.packed_term_blocks
+    PACKED_BLOCKS = True  # read whole by zhen.whoosh_internals.packed_term_arrays
 
     # Postings of a term with fewer than ``inlinelimit`` documents in a
     # segment live in the term table: 8 instead of 2 made the build 10-11 %

@@ -10,6 +10,7 @@ of value codes indexed by document number, and a query's counts are one
 import numpy as np
 
 from .schema import column_text
+from .whoosh_internals import column_values
 
 # facet (a sortable column) -> the query filter that selects one of its values
 FACETS = {"year": "date", "site": "site", "batch": "batch"}
@@ -63,5 +64,6 @@ def _column(leaf, name):
     size = leaf.doc_count_all()
     if not leaf.has_column(name):
         return [None] * size
-    column = leaf.column_reader(name)
-    return [column_text(column[n]) for n in range(size)]
+    # read whole (a value at a time took 13 s for three facets of 900,000
+    # documents, on the first search of every new searcher)
+    return list(map(column_text, column_values(leaf.column_reader(name, translate=False))))

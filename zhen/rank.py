@@ -130,12 +130,10 @@ def fused_scores(searcher, question_views, weights=None):
 
 def bm25(searcher, group, out):
     """Add the BM25 score of each document for ``group`` into ``out``."""
-    lengths = postings.group_lengths(searcher, group.fields, group.boosts)
-    present = lengths[lengths > 0]
-    if not len(present):
+    norms = length_norms(searcher, group)
+    if norms is None:
         return
-    average = present.mean()
-    k1, b, _ = PARAMS[group.lang]
+    k1 = PARAMS[group.lang][0]
     count = searcher.doc_count_all()
     terms = group.terms
     if group.chars:
@@ -147,8 +145,22 @@ def bm25(searcher, group, out):
         if not len(docs):
             continue
         idf = np.log(1 + (count - len(docs) + 0.5) / (len(docs) + 0.5))
-        norm = k1 * (1 - b + b * lengths[docs] / average)
-        out[docs] += weights.get(term, 1.0) * idf * tf * (k1 + 1) / (tf + norm)
+        out[docs] += weights.get(term, 1.0) * idf * tf * (k1 + 1) / (tf + norms[docs])
+
+
+def length_norms(searcher, group):
+    """BM25's length normalisation, k1 · (1 − b + b · length / average
+    length), of every document in ``group``'s fields (None when no document
+    has any length there): computed once per open searcher, not once per
+    term (on a million documents, a whole-index array each time)."""
+    k1, b, _ = PARAMS[group.lang]
+
+    def norms():
+        lengths = postings.group_lengths(searcher, group.fields, group.boosts)
+        present = lengths[lengths > 0]
+        return k1 * (1 - b + b * lengths / present.mean()) if len(present) else None
+
+    return postings.per_searcher(searcher, ("norms", group.fields, group.boosts, k1, b), norms)
 
 
 def _rare_chars(searcher, group, most):
@@ -233,11 +245,11 @@ def allowed_mask(searcher, question):
 def warm(searcher):
     """Read once what every question needs, so that the first question
     after an index opens does not pay for it: jieba's dictionary (about a
-    quarter of a second), each view's document lengths and the deleted
+    quarter of a second), each view's length normalisation and the deleted
     documents. Characters' postings are not read ahead: each costs tens of
     milliseconds and a corpus has thousands (bench/RESULTS.md)."""
     found = views("预热 warm", scope=None, stop=None)
     for groups in found.values():
         for group in groups:
-            postings.group_lengths(searcher, group.fields, group.boosts)
+            length_norms(searcher, group)
     postings.live_mask(searcher)

@@ -53,7 +53,7 @@ from .searching import (
     column_values,
     length_table,
     numeric_range_query,
-    packed_term_blocks,
+    packed_term_arrays,
     phrase_positions,
     segment_count,
     term_matcher,
@@ -83,7 +83,7 @@ __all__ = [
     "missing_names",
     "numeric_range_query",
     "phrase_positions",
-    "packed_term_blocks",
+    "packed_term_arrays",
     "segment_count",
     "term_matcher",
 ]

@@ -264,14 +264,6 @@ def block_data(stored):
     return zlib.decompress(data) if compression else data
 
 
-def term_ids_weights(terminfo, postfile):
-    """(ids, weights or None for all 1.0) of each posting block of a term
-    that is not inlined (:func:`stored_blocks`), decoded without values."""
-    for count, _, stored in stored_blocks(terminfo, postfile):
-        ids, weights, _ = decode_block(block_data(stored), count, values=False)
-        yield ids, weights
-
-
 def values_at(data, count, wanted):
     """The values (bytes) of the postings at the indexes ``wanted`` of a
     block of variable-size values, split off alone (a block of positions

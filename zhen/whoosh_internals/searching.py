@@ -10,12 +10,12 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util import make_binary_tree
 
+from .block_arrays import decode_ids_weights
 from .blocks import (
     block_data,
     decode_block,
     inlined_postings,
     stored_blocks,
-    term_ids_weights,
     values_at,
 )
 from .codec import LengthTableReader
@@ -65,14 +65,19 @@ def term_matcher(reader, field, term):
     return reader._terms.matcher(field, text, reader.schema[field].format)
 
 
-def packed_term_blocks(reader, terminfo):
-    """(ids, weights or None for all 1.0) of each posting block of a term
-    that is not inlined, read whole (:func:`.blocks.term_ids_weights`); None
+def packed_term_arrays(reader, terminfo):
+    """(ids as int64, weights as float64) of every posting of a term that
+    is not inlined, its blocks read in one call (:func:`.blocks.stored_blocks`)
+    and decoded together (:func:`.block_arrays.decode_ids_weights`); None
     when the segment's codec does not write packed blocks (its class says
     so with ``PACKED_BLOCKS``)."""
     if not getattr(getattr(reader, "_codec", None), "PACKED_BLOCKS", False):
         return None
-    return term_ids_weights(terminfo, reader._terms._postfile)
+    counts, blocks = [], []
+    for count, _, stored in stored_blocks(terminfo, reader._terms._postfile):
+        counts.append(count)
+        blocks.append(block_data(stored))
+    return decode_ids_weights(blocks, counts)
 
 
 def length_table(reader, field):
