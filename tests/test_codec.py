@@ -373,3 +373,27 @@ def test_fast_writers_merge_a_segment_in_as_whoosh_does(tmp_path):
         with ix.reader() as reader:
             assert reader.doc_frequency("body_xc", "国") > 0
     assert written["fast"] == written["whoosh"]
+
+
+def test_blocks_of_counts_hold_more_postings_than_blocks_of_positions(tmp_path):
+    """A term in 1,300 documents: its blocks in fields without positions
+    (jieba words, character twins) hold ``countlimit`` postings, in fields
+    with positions (Han bigrams) Whoosh's 128."""
+    from whoosh.writing import SegmentWriter
+
+    from zhen.codec import COUNT_BLOCKS
+    from zhen.schema import build_schema
+    from zhen.whoosh_internals.blocks import stored_blocks
+
+    ix = FileStorage(str(tmp_path)).create().create_index(build_schema())
+    writer = SegmentWriter(ix, codec=ZhenCodec(), compound=False)
+    for n in range(1300):
+        text = f"税法 第{n}条"
+        writer.add_document(id=str(n), body=text, body_x=text, body_xc=text)
+    writer.commit()
+    with ix.reader() as reader:
+        for field, limit in (("body", COUNT_BLOCKS), ("body_x", 128), ("body_xc", COUNT_BLOCKS)):
+            ((_, term),) = reader.most_frequent_terms(field, 1)
+            info = reader.term_info(field, term)
+            counts = [count for count, _, _ in stored_blocks(info, reader._terms._postfile)]
+            assert counts == [limit] * (1300 // limit) + [1300 % limit], field

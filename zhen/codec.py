@@ -121,6 +121,13 @@ def _stored_dictionary():
     return b"".join(pickle.dumps(d, PICKLE_PROTOCOL) for d in (plain, full))
 
 
+# Postings per block for formats without positions (counts only): 512
+# instead of Whoosh's 128 made STARD questions ~30 % faster for the same
+# build (bench/RESULTS.md); a block is read whole, and reading one costs
+# about the same whatever it holds.
+COUNT_BLOCKS = 512
+
+
 class ZhenCodec(W3Codec):
     """Whoosh's W3 codec with field lengths read from a per-segment table,
     a term's postings kept in the term table when it has only a few in a
@@ -135,14 +142,19 @@ class ZhenCodec(W3Codec):
     # segment live in the term table: 8 instead of 2 made the build 10-11 %
     # cheaper in CPU (no block to pickle, compress and write) for the same
     # size, on twlaw and STARD alike (bench/RESULTS.md).
-    def __init__(self, blocklimit=128, compression=3, inlinelimit=8):
+    # Blocks of postings without positions hold up to ``countlimit``
+    # (:class:`~zhen.whoosh_internals.PackedBlockWriter`).
+    def __init__(self, blocklimit=128, compression=3, inlinelimit=8, countlimit=COUNT_BLOCKS):
         super().__init__(blocklimit, compression, inlinelimit)
+        self._countlimit = countlimit
         # pickled with the codec into each segment it writes (see above)
         self.stored_dictionary = _stored_dictionary()
 
     def __setstate__(self, state):
-        # a codec pickled before it kept its dictionary wrote with this one
+        # a codec pickled before it kept its dictionary wrote with this one,
+        # and before it had a count limit it wrote every block alike
         state.setdefault("stored_dictionary", _stored_dictionary())
+        state.setdefault("_countlimit", state.get("_blocklimit", 128))
         self.__dict__.update(state)
 
     def field_writer(self, storage, segment):
@@ -152,7 +164,11 @@ class ZhenCodec(W3Codec):
         if byteids:  # term vectors: Whoosh's blocks
             return super().postings_writer(dbfile, byteids)
         return PackedBlockWriter(
-            dbfile, self._blocklimit, compression=self._compression, inlinelimit=self._inlinelimit
+            dbfile,
+            self._blocklimit,
+            self._countlimit,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
         )
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):

@@ -142,7 +142,21 @@ def inlined_postings(terminfo, format_):
 class PackedBlockWriter(whoosh3.W3PostingsWriter):
     """Whoosh's postings writer, writing each block's data with
     :func:`encode_block` (the header stays Whoosh's) and inlining a term's
-    few postings as one packed value."""
+    few postings as one packed value. Blocks of a format without positions
+    hold up to ``countlimit`` postings: they are only ever read whole (by
+    the question ranker and keyword queries), and a block costs a header,
+    a decompression and a Python step to read, however few its postings;
+    blocks of positions keep ``blocklimit``, as a phrase decompresses just
+    the blocks its candidate documents fall in."""
+
+    def __init__(self, postfile, blocklimit, countlimit=None, **kwargs):
+        super().__init__(postfile, blocklimit, **kwargs)
+        self._limits = (blocklimit, countlimit or blocklimit)
+
+    def start_postings(self, format_, terminfo):
+        positions = format_.supports("positions")
+        self._blocklimit = self._limits[0] if positions else self._limits[1]
+        super().start_postings(format_, terminfo)
 
     def finish_postings(self):
         terminfo = self._terminfo
