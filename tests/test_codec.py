@@ -179,6 +179,18 @@ def _segment_files(ix, folder):
 _FLOAT32 = st.floats(0, 1e6, width=32, allow_nan=False)
 
 
+def _draw_weights(data, kind, n):
+    """``n`` weights of a kind: all 1.0, whole numbers (up to 2**40: every
+    integer width) or 32-bit floats."""
+    if kind == "one":
+        return [1.0] * n
+    if kind == "integral":
+        return [
+            float(w) for w in data.draw(st.lists(st.integers(0, 2**40), min_size=n, max_size=n))
+        ]
+    return data.draw(st.lists(_FLOAT32, min_size=n, max_size=n))
+
+
 @given(
     st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=300, unique=True).map(sorted),
     st.sampled_from(["one", "integral", "float"]),
@@ -189,13 +201,7 @@ def test_packed_blocks_round_trip(ids, weight_kind, value_kind, data):
     from zhen.whoosh_internals.blocks import decode_block, encode_block
 
     n = len(ids)
-    weights = {
-        "one": [1.0] * n,
-        "integral": [
-            float(w) for w in data.draw(st.lists(st.integers(0, 2**33), min_size=n, max_size=n))
-        ],
-        "float": data.draw(st.lists(_FLOAT32, min_size=n, max_size=n)),
-    }[weight_kind]
+    weights = _draw_weights(data, weight_kind, n)
     size = {"none": 0, "fixed": 4, "variable": None}[value_kind]
     values = {
         "none": [],
@@ -238,13 +244,7 @@ def test_blocks_decoded_together_as_one_by_one(blocks):
     encoded, counts, want_ids, want_weights = [], [], [], []
     for ids, weight_kind, size, data in blocks:
         n = len(ids)
-        weights = {
-            "one": [1.0] * n,
-            "integral": [
-                float(w) for w in data.draw(st.lists(st.integers(0, 2**40), min_size=n, max_size=n))
-            ],
-            "float": data.draw(st.lists(_FLOAT32, min_size=n, max_size=n)),
-        }[weight_kind]
+        weights = _draw_weights(data, weight_kind, n)
         values = [bytes([i % 256]) * (size if size is not None else i % 5) for i in range(n)]
         encoded.append(encode_block(ids, weights, values if size != 0 else [], size))
         counts.append(n)
