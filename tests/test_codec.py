@@ -378,22 +378,51 @@ def test_fast_writers_merge_a_segment_in_as_whoosh_does(tmp_path):
 def test_blocks_of_counts_hold_more_postings_than_blocks_of_positions(tmp_path):
     """A term in 1,300 documents: its blocks in fields without positions
     (jieba words, character twins) hold ``countlimit`` postings, in fields
-    with positions (Han bigrams) Whoosh's 128."""
+    with positions (Han bigrams) ``blocklimit``."""
     from whoosh.writing import SegmentWriter
 
-    from zhen.codec import COUNT_BLOCKS
     from zhen.schema import build_schema
     from zhen.whoosh_internals.blocks import stored_blocks
 
     ix = FileStorage(str(tmp_path)).create().create_index(build_schema())
-    writer = SegmentWriter(ix, codec=ZhenCodec(), compound=False)
+    writer = SegmentWriter(ix, codec=ZhenCodec(blocklimit=120, countlimit=500), compound=False)
     for n in range(1300):
         text = f"税法 第{n}条"
         writer.add_document(id=str(n), body=text, body_x=text, body_xc=text)
     writer.commit()
     with ix.reader() as reader:
-        for field, limit in (("body", COUNT_BLOCKS), ("body_x", 128), ("body_xc", COUNT_BLOCKS)):
+        for field, limit in (("body", 500), ("body_x", 120), ("body_xc", 500)):
             ((_, term),) = reader.most_frequent_terms(field, 1)
             info = reader.term_info(field, term)
             counts = [count for count, _, _ in stored_blocks(info, reader._terms._postfile)]
             assert counts == [limit] * (1300 // limit) + [1300 % limit], field
+
+
+def test_blocks_are_zstandard_and_zlib_blocks_still_read(tmp_path):
+    """Posting blocks are compressed with Zstandard, their header recording
+    the level negated; a block a format-5 zhen wrote (zlib, its level
+    positive) or one stored as is decompresses to the same bytes."""
+    import zlib
+
+    from whoosh.writing import SegmentWriter
+
+    from zhen.schema import build_schema
+    from zhen.whoosh_internals.blocks import decompress_block, stored_blocks
+
+    ix = FileStorage(str(tmp_path)).create().create_index(build_schema())
+    writer = SegmentWriter(ix, codec=ZhenCodec(blocklimit=128, compression=2), compound=False)
+    for n in range(300):
+        writer.add_document(id=str(n), body_x=f"税法 第{n}条")
+    writer.commit()
+    with ix.reader() as reader:
+        ((_, term),) = reader.most_frequent_terms("body_x", 1)
+        info = reader.term_info("body_x", term)
+        blocks = list(stored_blocks(info, reader._terms._postfile))
+    assert len(blocks) == 3 and {stored[1] for _, _, stored in blocks} == {-2}
+    for _, _, (data, compression) in blocks:
+        plain = decompress_block(data, compression)
+        assert zlib.compress(plain) != data and len(data) < len(plain)
+        assert decompress_block(zlib.compress(plain, 1), 1) == plain
+        assert decompress_block(plain, None) == plain
+    with ix.searcher() as searcher:
+        assert searcher.doc_frequency("body_x", term) == 300

@@ -337,3 +337,20 @@ def test_unchanged_json_lines_files_are_not_read_again(tmp_path, monkeypatch):
     third = update_index([corpus], index=index, jobs=1)
     assert (third.added, third.unchanged, sorted(read)) == (1, 4, ["a.jsonl", "b.jsonl"])
     assert search("新", index=index).hits[0].id == "j9"
+
+
+def test_ids_by_path_groups_a_files_records_in_order():
+    """A record file maps to its one id, a JSON Lines file to the list of
+    its ids in index order, however many it holds."""
+    from zhen.indexer import Known, _ids_by_path
+
+    known = {"a": Known("h", "one.txt", "b1", None)}
+    known.update((f"j{n}", Known("h", "many.jsonl", "b1", None)) for n in range(5000))
+    known["z"] = Known("h", "two.jsonl", "b2", None)
+    known["y"] = Known("h", "two.jsonl", "b2", None)
+    by_path = _ids_by_path(known)
+    assert by_path == {
+        "one.txt": "a",
+        "many.jsonl": [f"j{n}" for n in range(5000)],
+        "two.jsonl": ["z", "y"],
+    }

@@ -126,6 +126,12 @@ def _stored_dictionary():
 # build (bench/RESULTS.md); a block is read whole, and reading one costs
 # about the same whatever it holds.
 COUNT_BLOCKS = 512
+# Postings per block of positions: 512 too. A phrase decompresses only the
+# blocks its candidates fall in, but a question reads every block of a term;
+# at a million documents questions took 13 % less time (389 -> 338 ms), with
+# keyword queries and phrases alike and no build cost shown on twlaw's long
+# laws (bench/RESULTS.md, sessions 8 and 9).
+POSITION_BLOCKS = 512
 
 
 class ZhenCodec(W3Codec):
@@ -144,7 +150,9 @@ class ZhenCodec(W3Codec):
     # size, on twlaw and STARD alike (bench/RESULTS.md).
     # Blocks of postings without positions hold up to ``countlimit``
     # (:class:`~zhen.whoosh_internals.PackedBlockWriter`).
-    def __init__(self, blocklimit=128, compression=3, inlinelimit=8, countlimit=COUNT_BLOCKS):
+    def __init__(
+        self, blocklimit=POSITION_BLOCKS, compression=3, inlinelimit=8, countlimit=COUNT_BLOCKS
+    ):
         super().__init__(blocklimit, compression, inlinelimit)
         self._countlimit = countlimit
         # pickled with the codec into each segment it writes (see above)

@@ -47,9 +47,11 @@ COMMIT_EVERY = 20_000
 # those units. 1,000 twlaw laws per worker (457,000) sort in memory; 10,000
 # generated documents per worker (~1,000,000) spill (bench/RESULTS.md).
 CHUNK_WEIGHT_PER_JOB = 500_000
-# zlib level of posting blocks: level 1 made the first 10,000 STARD articles'
-# index 32 % smaller (48.0 -> 32.6 MB) for 5 % more CPU (22.1 -> 23.2 s);
-# level 3 gave 32.3 MB for 9 % (bench/RESULTS.md).
+# Compression level of posting blocks (Zstandard, since format 6; zlib before):
+# zlib level 1 made the first 10,000 STARD articles' index 32 % smaller (48.0
+# -> 32.6 MB) for 5 % more CPU (22.1 -> 23.2 s); Zstandard's level 1 is as
+# small as its level 3 on real blocks and decompresses in half zlib's time
+# (bench/RESULTS.md).
 COMPRESSION = 1
 # A run that changes fewer documents (a small update) is written by this
 # process: one segment instead of one per worker, and no worker start-up.
@@ -350,8 +352,10 @@ def _ids_by_path(known):
     by_path: dict[str, str | list] = {}
     for doc_id, old in known.items():
         held = by_path.setdefault(old.path, doc_id)
-        if held is not doc_id:
-            by_path[old.path] = [*held, doc_id] if isinstance(held, list) else [held, doc_id]
+        if isinstance(held, list):
+            held.append(doc_id)  # in place: a copy each time made STARD's one file quadratic
+        elif held is not doc_id:
+            by_path[old.path] = [held, doc_id]
     return by_path
 
 

@@ -21,7 +21,7 @@ from .codec import CompactPositions, TermFrequency
 # ANALYSIS_VERSION whenever the same text would give other terms, positions or
 # fields: normalisation, run splitting, segmenting, stemming, the stop-word
 # rule, a field's analyzer or format (CONTRIBUTING.md).
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 ANALYSIS_VERSION = "zhen-analysis-2"
 
 # logical field -> record key
