@@ -16,7 +16,7 @@ import click
 from . import settings
 from .cli_output import print_document, print_problems, print_results, print_stats
 from .corpus import CorpusReader
-from .engines import index_stats, update_index
+from .engines import index_stats, merge_index, update_index
 from .engines import open_searcher as open_index_searcher
 from .errors import CorpusError, IndexInterruptedError, IndexMissingError, QueryError, ZhenError
 from .search import SORTS
@@ -293,6 +293,31 @@ def stats(index, as_json):
         echo_json(data)
     else:
         print_stats(data)
+
+
+@cli.command()
+@index_option
+@click.option("--wait", is_flag=True, help="Wait for a running 'zhen index' instead of failing.")
+@json_option
+def merge(index, wait, as_json):
+    """Merge the index into fewer segments, so questions read fewer.
+
+    Worth it when a collection stops growing: a question looks up each of
+    its terms once per segment. Search keeps working meanwhile.
+
+    \b
+    Example:
+        zhen merge --index /srv/zhen
+    """
+    with reported():
+        report = merge_index(settings.get("index", index), wait)
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    click.echo(
+        f"{report.segments_before} -> {report.segments_after} segments; "
+        f"{report.documents} documents in {report.index} ({report.seconds:.1f} s)"
+    )
 
 
 @cli.command("eval")

@@ -6,7 +6,8 @@ and the parsed query tree (:mod:`zhen.query`), so every engine indexes the
 same terms at the same positions and a query means the same everywhere; both
 return the same :class:`~zhen.search.SearchResult`. The front ends choose an
 engine here, by the index's name alone, and call the same two things:
-:func:`open_searcher` and :func:`update_index` (and :func:`index_stats`).
+:func:`open_searcher` and :func:`update_index` (and :func:`index_stats`,
+:func:`merge_index`).
 """
 
 from ..errors import ZhenError
@@ -68,3 +69,17 @@ def index_stats(index):
     from ..stats import index_stats as folder_stats
 
     return folder_stats(index)
+
+
+def merge_index(index, wait=False):
+    """Merge the index folder ``index`` into fewer segments
+    (:func:`zhen.forcemerge.merge_index`). A cluster merges its own
+    segments: it is told how to ask it to."""
+    if is_cluster_index(index):
+        raise ZhenError(
+            "a cluster merges its own segments; zhen merge is for an index folder",
+            hint=f"ask the cluster: curl -X POST '{str(index).rstrip('/')}/_forcemerge'",
+        )
+    from ..forcemerge import merge_index as merge_folder
+
+    return merge_folder(index, wait)

@@ -24,7 +24,7 @@ private name that the installed Whoosh no longer has.
   postings added to the pool field by field and sorted by term per field
   (:class:`FieldSortedPool`: ``PostingPool.current``, ``tempstore``, ``segment``, ``runs``,
   ``currentsize``, ``limit``, ``fieldnames``);
-* :func:`segment_count` (``FileIndex._segments``);
+* :func:`segment_count` and :func:`index_segments` (``FileIndex._segments``);
 * :func:`add_segment` (a merge that keeps exact field-length totals:
   ``W3PerDocWriter._fieldlengths``) and :func:`copy_segments` (a merge
   that copies postings a term at a time: a segment's term table and
@@ -51,6 +51,7 @@ from .searching import (
     CountingTopCollector,
     UnionOr,
     column_values,
+    index_segments,
     length_table,
     numeric_range_query,
     packed_term_arrays,
@@ -78,6 +79,7 @@ __all__ = [
     "add_segment",
     "column_values",
     "copy_segments",
+    "index_segments",
     "inlined_postings",
     "length_table",
     "missing_names",

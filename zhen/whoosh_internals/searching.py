@@ -91,7 +91,12 @@ def length_table(reader, field):
 
 def segment_count(ix):
     """How many segments the index's last commit has."""
-    return len(ix._segments())
+    return len(index_segments(ix))
+
+
+def index_segments(ix):
+    """The segments of the index's last commit (Whoosh ``Segment`` objects)."""
+    return ix._segments()
 
 
 class _AndNotMatcher(matching.AndNotMatcher):

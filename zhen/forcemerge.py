@@ -1,0 +1,98 @@
+"""Merging an index down to as few segments as the size cap allows, on
+request (``zhen merge``), as Elasticsearch's force merge does.
+
+The merge policy (:mod:`zhen.merging`) leaves up to nine segments in each
+tier, so that a growing index does not rewrite its documents over and over.
+A question pays for every segment: each of its terms is looked up, and its
+postings gathered, once per segment (about 6 ms per segment per question at
+a million documents, ``bench/RESULTS.md``). When a collection stops growing,
+or before a busy period, merging it into fewer segments makes questions
+faster. The segments are packed smallest first into merges of at most
+:data:`~zhen.merging.MAX_MERGE_DOCS` live documents, so no merge costs more
+than the policy's own largest; segments already that large stay as they are.
+
+The merge is one commit under the writer lock: searchers keep the segments
+they opened until they reopen the index, and a killed merge never reaches
+the table of contents, so the index stays as it was.
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+from .codec import ZhenCodec
+from .errors import SettingsMismatchError
+from .indexer import COMPRESSION
+from .merging import MAX_MERGE_DOCS
+from .schema import FORMAT_VERSION
+from .store import IndexStore
+from .whoosh_internals import FastSegmentWriter, copy_segments, index_segments, segment_count
+from .workers import guarded
+
+
+@dataclass
+class MergeReport:
+    """What a force merge did."""
+
+    segments_before: int = 0
+    segments_after: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    index: str = ""
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def packed_groups(segments, cap=MAX_MERGE_DOCS) -> list:
+    """The groups of ``segments`` a force merge merges: packed smallest
+    first, each of at most ``cap`` live documents, each of two segments or
+    more (or one with deleted documents, rewritten without them)."""
+    groups: list[list] = [[]]
+    total = 0
+    for seg in sorted(segments, key=lambda seg: seg.doc_count()):
+        if groups[-1] and total + seg.doc_count() > cap:
+            groups.append([])
+            total = 0
+        groups[-1].append(seg)
+        total += seg.doc_count()
+    return [group for group in groups if len(group) > 1 or _has_deleted(group)]
+
+
+def _has_deleted(group):
+    return len(group) == 1 and group[0].deleted_count() > 0
+
+
+def merge_index(index, wait=False) -> MergeReport:
+    """Merge the live generation of the index folder ``index`` into as few
+    segments as :func:`packed_groups` allows; ``wait``: queue behind another
+    writer instead of failing. Returns a :class:`MergeReport`."""
+    store = IndexStore(index)
+    started = time.monotonic()
+    with store.lock(wait) as lock, guarded(lock.handle):
+        gen = store.require_current()
+        stored = store.meta(gen).get("settings") or {}
+        if stored.get("format", FORMAT_VERSION) != FORMAT_VERSION:
+            raise SettingsMismatchError(
+                f"the index at {store.root} has format {stored.get('format')}, "
+                f"this zhen writes format {FORMAT_VERSION}",
+                hint="run: zhen index --rebuild PATH",
+            )
+        ix = store.open(gen)
+        report = MergeReport(segments_before=segment_count(ix), index=str(store.root))
+        if packed_groups(index_segments(ix)):
+            writer = FastSegmentWriter(ix, codec=ZhenCodec(compression=COMPRESSION), compound=False)
+            writer.commit(mergetype=_force_merge)
+            ix = store.open(gen)
+        report.segments_after, report.documents = segment_count(ix), ix.doc_count()
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _force_merge(writer, segments):
+    """A Whoosh merge policy: each group of :func:`packed_groups` merged
+    into one segment of its own (a term at a time), after the others."""
+    groups = packed_groups(segments)
+    merging = {id(seg) for group in groups for seg in group}
+    merged = [copy_segments(writer, group) for group in groups]
+    staying = [seg for seg in segments if id(seg) not in merging]
+    return staying + [seg for seg in merged if seg is not None]
