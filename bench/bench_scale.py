@@ -2,7 +2,7 @@
 
     python bench/bench_scale.py [--docs 100000] [--jobs N] [--format txt|jsonl]
                                 [--seed 0] [--commit-every N] [--no-baseline] [--queries]
-                                [--corpus DIR] [--smoke]
+                                [--merge] [--corpus DIR] [--smoke]
 
 Generates ``--docs`` + 1,000 documents with ``bench/make_corpus.py`` (batches of
 1,000, kept under ``bench/out/scale/`` for the next run), then, each phase in
@@ -16,7 +16,9 @@ worker's, as ``bench_index.py`` measures):
 4. zhen: re-run on the unchanged corpus;
 5. with ``--queries``: zhen's keyword p50/p95 (``bench/keywords.txt``, 3 rounds)
    and question p50/p95 (the first 100 STARD train questions), then ``zhen
-   serve`` on the index: its resident memory after every query asked once.
+   serve`` on the index: its resident memory after every query asked once;
+6. with ``--merge``: ``zhen merge`` (the index into as few segments as
+   capped merges allow), timed, and the queries of 5 again.
 
 ``--corpus DIR`` runs the same phases on an existing corpus instead (its last
 batch folder or ``.jsonl`` file is the one added). Prints a summary and appends
@@ -119,6 +121,13 @@ def questions(limit=QUESTIONS):
     return [line.split("\t", 1)[1] for line in lines]
 
 
+def phase_merge(index):
+    """``zhen merge``: the index into as few segments as it allows."""
+    from zhen.forcemerge import merge_index
+
+    return merge_index(index).to_dict()
+
+
 def phase_serve(index):
     """``zhen serve`` on the index (one worker process, as on a small
     machine): its resident memory after every keyword and question was
@@ -171,6 +180,8 @@ def child_main(argv):
         info = phase_queries(args[0])
     elif name == "serve":
         info = phase_serve(args[0])
+    elif name == "merge":
+        info = phase_merge(args[0])
     else:
         every = int(args[-1]) or None
         info = phase_zhen(args[:-3], args[-3], int(args[-2]), every)
@@ -303,6 +314,10 @@ def measure(batches, work, args):
     if args.queries:
         result["queries"] = run_phase("queries", work / "zhen")
         result["serve"] = run_phase("serve", work / "zhen")
+    if args.merge:
+        result["merge"] = run_phase("merge", work / "zhen")
+        if args.queries:
+            result["queries_merged"] = run_phase("queries", work / "zhen")
     return result
 
 
@@ -342,22 +357,37 @@ def summary(result):
                 f"{100 * run['seconds'] / zhen['seconds']:.1f}% of the full build "
                 f"(added {run['added']:,}, unchanged {run['unchanged']:,})"
             )
-    if "queries" in result and "error" not in result["queries"]:
-        found = result["queries"]
-        lines.append(f"keywords p50 {found['p50_ms']:.1f} ms  p95 {found['p95_ms']:.1f} ms")
-        if "questions" in found:
-            asked = found["questions"]
-            lines.append(
-                f"questions ({asked['count']}) p50 {asked['p50_ms']:.1f} ms  "
-                f"p95 {asked['p95_ms']:.1f} ms"
-            )
+    lines += query_lines(result.get("queries"), "")
     if "serve" in result and "error" not in result["serve"]:
         served = result["serve"]
         lines.append(
             f"zhen serve after the queries: {served['rss_mb']:.0f} MB resident "
             f"(peak {served['peak_rss_mb']:.0f} MB)"
         )
+    merged = result.get("merge")
+    if merged:
+        lines.append(
+            f"zhen merge: FAILED: {merged['error']}"
+            if "error" in merged
+            else f"zhen merge: {merged['segments_before']} -> {merged['segments_after']} "
+            f"segments in {merged['seconds']:.1f} s"
+        )
+        lines += query_lines(result.get("queries_merged"), " after the merge")
     return "\n".join(lines)
+
+
+def query_lines(found, when):
+    """Summary lines of a queries phase (none if it did not run or failed)."""
+    if not found or "error" in found:
+        return []
+    lines = [f"keywords{when} p50 {found['p50_ms']:.1f} ms  p95 {found['p95_ms']:.1f} ms"]
+    if "questions" in found:
+        asked = found["questions"]
+        lines.append(
+            f"questions{when} ({asked['count']}) p50 {asked['p50_ms']:.1f} ms  "
+            f"p95 {asked['p95_ms']:.1f} ms"
+        )
+    return lines
 
 
 def main():
@@ -376,12 +406,13 @@ def main():
     )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--queries", action="store_true")
+    parser.add_argument("--merge", action="store_true", help="then zhen merge, and query again")
     parser.add_argument("--keep", action="store_true", help="keep the indexes")
     add_smoke_option(parser)
     args = parser.parse_args()
     if args.smoke:  # the bundled sample: no generation, no ../shared
         args.corpus = args.corpus or SAMPLE_TWLAW
-        args.queries = True
+        args.queries = args.merge = True
     elif not args.corpus:
         require_shared()
     OUT.mkdir(parents=True, exist_ok=True)
