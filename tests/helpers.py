@@ -5,6 +5,10 @@ in conftest.py.
 """
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from zhen.records import format_record
@@ -121,3 +125,32 @@ def index_sample_with_deletions(root):
         path.write_text(text.replace("。", "．", 1), encoding="utf-8")
     update_index([corpus], index=index, jobs=1)
     return index
+
+
+class FakeSegment:
+    """What a merge policy reads of a Whoosh segment: its document counts."""
+
+    def __init__(self, docs, deleted=0):
+        self.docs, self.deleted = docs, deleted
+
+    def doc_count(self):
+        return self.docs - self.deleted
+
+    def doc_count_all(self):
+        return self.docs
+
+    def deleted_count(self):
+        return self.deleted
+
+
+def kill_when_marked(script, marker, *args):
+    """Run the Python ``script`` (its arguments: ``args``, then ``marker``)
+    until it writes the file ``marker``, then SIGKILL it: a process killed
+    at the point the script marks (a merge written, its commit not)."""
+    proc = subprocess.Popen([sys.executable, "-c", script, *map(str, args), str(marker)], cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the process never reached its mark"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()

@@ -2,12 +2,7 @@
 
 import json
 import re
-import signal
-import subprocess
-import sys
-import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,18 +14,10 @@ from zhen.search import Searcher
 from zhen.store import IndexStore
 from zhen.whoosh_internals import segment_count
 
+from .helpers import FakeSegment, kill_when_marked
 from .test_merging import add_in_batches, answers, sample_files
 
-
-class Seg:
-    def __init__(self, docs, deleted=0):
-        self.docs, self.deleted = docs, deleted
-
-    def doc_count(self):
-        return self.docs - self.deleted
-
-    def deleted_count(self):
-        return self.deleted
+Seg = FakeSegment
 
 
 def test_segments_are_packed_smallest_first_under_the_cap():
@@ -96,19 +83,10 @@ forcemerge.merge_index(sys.argv[1])
 
 
 def test_killed_merge_loses_nothing(three_segments, tmp_path):
-    index, marker = three_segments, tmp_path / "marker"
+    index = three_segments
     with closing(Searcher(index)) as searcher:
         before = answers(searcher)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_FORCE_MERGE, str(index), str(marker)],
-        cwd=Path(__file__).parent.parent,
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the merge never started"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_when_marked(KILLED_FORCE_MERGE, tmp_path / "marker", index)
     assert segment_count(IndexStore(index).open()) == 3
     with closing(Searcher(index)) as searcher:
         assert answers(searcher) == before

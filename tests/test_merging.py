@@ -1,12 +1,7 @@
 """The merge policy: bounded segments, the same answers, no loss when killed."""
 
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +12,7 @@ from zhen.search import Searcher
 from zhen.store import IndexStore
 from zhen.whoosh_internals import segment_count
 
-from .helpers import SAMPLE
+from .helpers import SAMPLE, FakeSegment, kill_when_marked
 
 QUERIES = ["條例", "法", "委員會", '"中華民國"', "tax", "court OR 法院", "date:2000..2010"]
 QUERIES += ["行政 -法", "法 NOT 條例"]
@@ -115,12 +110,12 @@ from zhen import indexer, merging
 
 def pausing(writer, segments):
     kept = merging.tiered_merge(writer, segments)
-    Path(sys.argv[3]).write_text("merging")
+    Path(sys.argv[4]).write_text("merging")
     time.sleep(120)
     return kept
 
 indexer.tiered_merge = pausing
-if sys.argv[4] == "copy":  # merged into a segment of their own
+if sys.argv[3] == "copy":  # merged into a segment of their own
     merging._copied = lambda writer, chosen: True
 indexer.update_index([sys.argv[1]], index=sys.argv[2], jobs=1)
 """
@@ -137,17 +132,7 @@ def test_killed_merge_loses_nothing(tmp_path, how):
     batch.mkdir()
     for f in files[40:50]:
         shutil.copy(f, batch / f.name)
-    marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_MERGE, str(corpus), str(index), str(marker), how],
-        cwd=Path(__file__).parent.parent,
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), "the merge never started"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_when_marked(KILLED_MERGE, tmp_path / "marker", corpus, index, how)
     with closing(Searcher(index)) as searcher:  # the last commit, whole
         assert answers(searcher) == before
     report = update_index([corpus], index=index, jobs=1)  # and a rerun finishes
@@ -157,19 +142,7 @@ def test_killed_merge_loses_nothing(tmp_path, how):
 
 
 def test_policy_picks_the_smallest_full_tier():
-    class Seg:
-        def __init__(self, docs, deleted=0):
-            self.docs, self.deleted = docs, deleted
-
-        def doc_count(self):
-            return self.docs - self.deleted
-
-        def doc_count_all(self):
-            return self.docs
-
-        def deleted_count(self):
-            return self.deleted
-
+    Seg = FakeSegment
     big = [Seg(20_000) for _ in range(12)]
     mid = [Seg(5_000) for _ in range(SEGMENTS_PER_TIER)]
     small = [Seg(50) for _ in range(FLOOR_SEGMENTS)]
