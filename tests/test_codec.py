@@ -426,3 +426,61 @@ def test_blocks_are_zstandard_and_zlib_blocks_still_read(tmp_path):
         assert decompress_block(plain, None) == plain
     with ix.searcher() as searcher:
         assert searcher.doc_frequency("body_x", term) == 300
+
+
+@given(
+    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=7, unique=True).map(sorted),
+    st.sampled_from(["one", "integral", "float"]),
+    st.sampled_from(["none", "fixed", "variable"]),
+    st.data(),
+)
+def test_inlined_term_info_made_at_once_as_the_writer_makes_it(ids, weight_kind, value_kind, data):
+    """A term of a few postings gets from ``inlined_info_bytes`` the bytes
+    the postings writer's own way gives it (start, add the postings,
+    finish, encode the term info): every weight kind, value layout and
+    field length, lengths of zero (none) included."""
+    import io
+
+    from whoosh.filedb.structfile import StructFile
+
+    from zhen.whoosh_internals import InliningTermInfo
+    from zhen.whoosh_internals.blocks import PackedBlockWriter
+    from zhen.whoosh_internals.codec import InliningFieldWriter as Writer
+
+    n = len(ids)
+    weights = _draw_weights(data, weight_kind, n)
+    format_ = {"none": formats.Existence(), "fixed": formats.Frequency()}.get(
+        value_kind, CompactPositions()
+    )
+    values = {
+        "none": [b""] * n,
+        "fixed": data.draw(st.lists(st.binary(min_size=4, max_size=4), min_size=n, max_size=n)),
+        "variable": data.draw(st.lists(st.binary(min_size=1, max_size=30), min_size=n, max_size=n)),
+    }[value_kind]
+    table = dict(zip(ids, data.draw(st.lists(st.integers(0, 255), min_size=n, max_size=n))))
+    writer = PackedBlockWriter(StructFile(io.BytesIO()), 128, 512, compression=1, inlinelimit=8)
+    writer.start_postings(format_, InliningTermInfo())
+    Writer.add_term_postings(_HasWriter(writer), ids, weights, values, table)
+    expected = writer.finish_postings().to_bytes()
+    assert writer.inlined_info_bytes(format_, ids, weights, values, table) == expected
+
+
+class _HasWriter:
+    """The one attribute :meth:`InliningFieldWriter.add_term_postings` uses."""
+
+    def __init__(self, postwriter):
+        self._postwriter = postwriter
+
+
+def test_a_field_gathered_as_text_and_as_bytes_is_refused():
+    """Postings are gathered by term as text (zhen's analyzers) or as bytes
+    (Whoosh's own fields); a field given both would merge two spellings of a
+    term silently, so writing it fails instead."""
+    from array import array
+
+    from zhen.whoosh_internals.writing import _by_term_bytes
+
+    postings = (array("I", [0]), array("f", [1.0]), [b""])
+    assert _by_term_bytes({"f": {"中文": postings}}) == {"f": {"中文".encode(): postings}}
+    with pytest.raises(ValueError, match="both as text and as bytes"):
+        _by_term_bytes({"f": {"a": postings, b"a": postings}})

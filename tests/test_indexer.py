@@ -354,3 +354,25 @@ def test_ids_by_path_groups_a_files_records_in_order():
         "many.jsonl": [f"j{n}" for n in range(5000)],
         "two.jsonl": ["z", "y"],
     }
+
+
+def test_cyclic_garbage_collection_is_off_while_indexing_and_on_after(tmp_path):
+    """The indexer turns Python's cyclic collector off while documents are
+    indexed (a chunk's postings are millions of objects it would walk again
+    and again) and back on afterwards, when a run is interrupted too."""
+    import gc
+
+    from zhen.errors import IndexInterruptedError
+
+    corpus = write_corpus(tmp_path / "corpus")
+    seen = []
+    update_index([corpus], tmp_path / "ix", jobs=1, progress=lambda: seen.append(gc.isenabled()))
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    with pytest.raises(IndexInterruptedError):
+        update_index([corpus], index=tmp_path / "ix2", jobs=1, progress=interrupt)
+    assert gc.isenabled()

@@ -79,8 +79,7 @@ def build_schema(userdict=None):
     for name in CHINESE_FIELDS:
         fields[name] = _text(words, TermFrequency)
         fields[recall_field(name)] = _text(grams, CompactPositions)
-        twin = fields[char_field(recall_field(name))] = _text(chars, TermFrequency, scorable=False)
-        twin.collect_postings = True  # few terms, each in most documents
+        fields[char_field(recall_field(name))] = _text(chars, TermFrequency, scorable=False)
     for name in ENGLISH_FIELDS:
         fields[name] = _text(english, CompactPositions)
     return Schema(**fields)

@@ -14,6 +14,7 @@ so every later run would find the index "being written". While
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -94,3 +95,27 @@ def stop_workers(writer):
             task.join(5)
     for jobs in writer.queues() if pooled else ():
         jobs.cancel_join_thread()
+
+
+@contextlib.contextmanager
+def collection_paused():
+    """Python's cyclic garbage collector off inside the block, in this
+    process and in the worker processes forked inside it (they inherit it,
+    and exit at the end of their chunk). A chunk holds millions of postings,
+    which the collector walked again and again for garbage that reference
+    counting frees anyway: 7 % of a STARD build. Call :func:`collect_chunk`
+    after each chunk for the cycles it left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def collect_chunk():
+    """Free the reference cycles made since the last call (with collection
+    paused, everything made since is in the youngest generation), keeping
+    the scan to what the last chunk left alive."""
+    gc.collect(0)

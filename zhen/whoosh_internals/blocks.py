@@ -33,7 +33,7 @@ import zstandard
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import length_to_byte
 
-from .codec import InliningTermInfo
+from .codec import INLINED, InliningTermInfo
 
 # Narrowest array type codes, by the largest value they must hold.
 _WIDTHS = ("B", "H", "I", "Q")
@@ -42,6 +42,8 @@ _LIMITS = (1 << 8, 1 << 16, 1 << 32)
 WEIGHTS_ONE, WEIGHTS_FLOAT = 255, 254  # else: the integer width's index
 VALUES_NONE, VALUES_FIXED = 255, 254  # else: the width of the lengths array
 HEADER = struct.Struct("<BBBI")  # id delta width, weights, values, first id
+INFO = whoosh3.W3TermInfo._struct  # a term info's fixed part
+_LENGTH_PREFIX = 4  # a block's length before it (write_int)
 # Zstandard (de)compressors, one per thread: each keeps its context between
 # blocks (a new one per block costs more than the block's decompression).
 _ZSTD = threading.local()
@@ -185,32 +187,79 @@ class PackedBlockWriter(whoosh3.W3PostingsWriter):
     def __init__(self, postfile, blocklimit, countlimit=None, **kwargs):
         super().__init__(postfile, blocklimit, **kwargs)
         self._limits = (blocklimit, countlimit or blocklimit)
+        # Where the next byte goes in the postings file, counted rather than
+        # asked of the file (Whoosh asks twice per term, a system call each);
+        # nothing else writes to the file while this writer is in use.
+        self._position = postfile.tell()
 
     def start_postings(self, format_, terminfo):
+        """Whoosh's ``start_postings``, with the term's offset counted."""
+        if self._terminfo:
+            raise RuntimeError("Called start in a term")
         positions = format_.supports("positions")
         self._blocklimit = self._limits[0] if positions else self._limits[1]
-        super().start_postings(format_, terminfo)
+        self._format, self._blockcount, self._terminfo = format_, 0, terminfo
+        self._new_block()
+        self._startoffset = self._position
 
     def finish_postings(self):
         terminfo = self._terminfo
-        if (
-            self._blockcount
-            or not self._ids
-            or len(self._ids) >= self._inlinelimit
-            or not isinstance(terminfo, InliningTermInfo)
-        ):
-            return super().finish_postings()
-        terminfo.add_block(self)
-        terminfo._inlined = self._packed_block()
+        inline = (
+            not self._blockcount
+            and self._ids
+            and len(self._ids) < self._inlinelimit
+            and isinstance(terminfo, InliningTermInfo)
+        )
+        if inline:
+            terminfo.add_block(self)
+            terminfo._inlined = self._packed_block()
+        elif not self._blockcount and len(self._ids) < self._inlinelimit:
+            terminfo.add_block(self)  # Whoosh's inlining, for another term info
+            terminfo.set_inline(self._ids, self._weights, self._values)
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._position - self._startoffset)
         self._terminfo = None
         return terminfo
 
     def _packed_block(self):
         return encode_block(self._ids, self._weights, self._values, self._format.fixed_value_size())
 
+    def inlined_info_bytes(self, format_, docs, weights, values, lengths):
+        """The term info bytes that ``start_postings``, adding the postings
+        and ``finish_postings`` give a term of fewer than ``inlinelimit``
+        postings (ascending ``docs``, ``weights``, ``values``; ``lengths``:
+        each document's one-byte field length), made at once: most terms of
+        a segment of short documents are such (a bigram seen a few times),
+        and the writer's state per term was a fifth of a STARD build.
+        None when the packed postings would not fit one length byte (then
+        the term goes the usual way)."""
+        weights32 = array("f", weights)
+        inlined = encode_block(
+            array("I", docs), weights32, list(filter(None, values)), format_.fixed_value_size()
+        )
+        if len(inlined) > 255:
+            return None
+        # a length byte is its own length_to_byte(byte_to_length(...)): the
+        # term info records the shortest and longest as the table has them
+        known = list(map(lengths.__getitem__, docs))
+        head = INFO.pack(
+            1,
+            sum(weights32),
+            len(docs),
+            min(filter(None, known), default=0),
+            max(known),
+            max(0, *weights),
+            docs[0],
+            docs[-1],
+        )
+        return head + INLINED + bytes((len(inlined),)) + inlined + b"."
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+            self._position += len(whoosh3.WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         data, compression = self._packed_block(), None
         if self._compression:
@@ -233,6 +282,7 @@ class PackedBlockWriter(whoosh3.W3PostingsWriter):
         self._postfile.write_int(-length if last else length)
         self._postfile.write(info)
         self._postfile.write(data)
+        self._position += _LENGTH_PREFIX + length
         self._blockcount += 1
         self._new_block()
 

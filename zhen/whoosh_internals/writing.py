@@ -5,11 +5,12 @@ import gc
 import heapq
 import queue
 from array import array
+from datetime import datetime
 from itertools import groupby, repeat
 from operator import itemgetter
 
 from whoosh import multiproc
-from whoosh.fields import FieldType
+from whoosh.fields import NUMERIC, FieldType
 from whoosh.multiproc import MpWriter
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -32,6 +33,15 @@ def add_segment(writer, reader):
 # Whoosh's estimate of a posting's memory (PostingPool.add), less the bytes
 # of its field name, term text (counted twice) and value.
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+# A gathered posting's memory: its document number, weight and value's place
+# in the term's arrays and list (the value itself counted apart); and a
+# gathered term's, less its text: its key, three containers and their tuple.
+_GATHERED_BYTES = 4 + 4 + 8
+_TERM_BYTES = 350
+# Numbers and dates whose postings a writer keeps (they are shared, never
+# changed), and the values that qualify.
+_NUMERIC_VALUES_KEPT = 10_000
+_NUMBERS = (int, float, datetime)
 
 
 class FieldSortedPool(PostingPool):
@@ -85,39 +95,44 @@ _TERM = itemgetter(1)
 _FREQUENCY = itemgetter(1)
 
 
-def _index(field, value):
+def _index(field, value, encode=True):
     """``list(field.index(value))``: Whoosh's generator yields a posting at
     a time and encodes each term through ``codecs``; for a field that keeps
-    Whoosh's ``index`` and a text value, the same tuples in one list."""
+    Whoosh's ``index`` and a text value, the same tuples in one list, their
+    terms left as text unless ``encode`` (gathered postings are encoded a
+    term at a time, when the segment is written)."""
     if type(field).index is not FieldType.index or not isinstance(value, str) or not field.format:
         return list(field.index(value))
     values = field.format.word_values(value, field.analyzer, mode="index")
+    if not encode:
+        return values if isinstance(values, list) else list(values)
     return [(text.encode("utf-8"), freq, weight, v) for text, freq, weight, v in values]
 
 
 class FastSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer, adding a document's postings to the pool a
-    field at a time (one list and one size sum per field) instead of one
-    call per posting: 10 % of a STARD build was ``PostingPool.add``; the
-    pool is a :class:`FieldSortedPool`. The
-    pool's content, and so every byte written, is Whoosh's own
-    (``tests/test_codec.py``); only when it spills to disk may a run end a
-    field earlier."""
+    """Whoosh's segment writer, gathering a document's postings by term as
+    documents arrive (fieldname -> {term bytes: (docs, weights, values)})
+    instead of pooling one tuple per posting and sorting them all when the
+    segment is written: most of a segment's terms are rare (a bigram seen
+    a few times) and its postings many, so the tuples, their sort and
+    their grouping back into terms were a fifth of a STARD build. Every
+    byte written is Whoosh's own (``tests/test_codec.py``).
+
+    Gathered postings are counted against Whoosh's posting budget
+    (``limitmb``); past it, and once a segment is merged in (its postings
+    come as sorted tuples), they move to Whoosh's pool, a
+    :class:`FieldSortedPool`, which sorts runs in memory or spills them to
+    disk as Whoosh does."""
 
     def __init__(self, ix, *args, **kwargs):
         super().__init__(ix, *args, **kwargs)
         whooshs = self.pool
         self.pool = FieldSortedPool(whooshs.tempstore, whooshs.segment)
         self.pool.limit = whooshs.limit
-        # fieldname -> {term bytes: (docs, weights, values)}: the postings of
-        # fields marked ``collect_postings``, gathered by term as documents
-        # arrive instead of pooled and sorted (a field with few terms and a
-        # posting in most documents: the character twins). Their postings
-        # are not counted in the pool's budget: three array entries each.
-        # Once a segment is merged in (its postings go to the pool), they
-        # are pooled too, so that a field's postings have one source.
         self.collected = {}
+        self.collected_size = 0
         self.collecting = True
+        self.numeric_terms = {}
 
     def add_document(self, **fields):
         self._check_state()
@@ -136,10 +151,13 @@ class FastSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 boost = self._field_boost(fields, fieldname, docboost)
-                items = _index(field, value)
+                if isinstance(field, NUMERIC) and isinstance(value, _NUMBERS):
+                    items = self._numeric_terms(fieldname, field, value)
+                else:
+                    items = _index(field, value, encode=not self.collecting)
                 if field.scorable:
                     length = sum(map(_FREQUENCY, items))
-                if self.collecting and getattr(field, "collect_postings", False):
+                if self.collecting:
                     self._collect_field(fieldname, docnum, items, boost)
                 else:
                     self._pool_field(fieldname, docnum, items, boost)
@@ -150,8 +168,23 @@ class FastSegmentWriter(SegmentWriter):
                     fieldname, field.column_type, field.to_column_value(stored)
                 )
         perdocwriter.finish_doc()
+        if self.collecting and self.collected_size > self.pool.limit:
+            self._pool_collected()
         self._added = True
         self.docnum += 1
+
+    def _numeric_terms(self, fieldname, field, value):
+        """A number's or date's postings (Whoosh's ``index``: a term for
+        each of its resolutions, 8 for a date), made once per value: dates
+        repeat from document to document, and making their terms was 4 %
+        of a STARD build."""
+        key = (fieldname, value)
+        found = self.numeric_terms.get(key)
+        if found is None:
+            if len(self.numeric_terms) >= _NUMERIC_VALUES_KEPT:
+                self.numeric_terms.clear()
+            found = self.numeric_terms[key] = _index(field, value)
+        return found
 
     def _pool_field(self, fieldname, docnum, items, boost):
         if not items:
@@ -168,26 +201,38 @@ class FastSegmentWriter(SegmentWriter):
 
     def add_reader(self, reader):
         self._pool_collected()
-        self.collecting = False
         super().add_reader(reader)
 
     def _pool_collected(self):
-        for fieldname, group in groupby(_collected_postings(self.collected), key=itemgetter(0)):
+        """Move the gathered postings to the pool, and pool from now on."""
+        gathered = _collected_postings(_by_term_bytes(self.collected))
+        for fieldname, group in groupby(gathered, key=itemgetter(0)):
             posts = list(group)
             size = (_POSTING_BYTES + len(fieldname)) * len(posts)
-            size += sum(2 * len(btext) + len(value) for _, btext, _, _, value in posts)
+            size += sum(2 * len(btext) + len(value or b"") for _, btext, _, _, value in posts)
             self.pool.extend(fieldname, posts, size)
-        self.collected = {}
+        self.collected, self.collected_size, self.collecting = {}, 0, False
 
     def _collect_field(self, fieldname, docnum, items, boost):
-        terms = self.collected.setdefault(fieldname, {})
+        """Gather a document's postings of a field by term (text or bytes:
+        a field's terms are all one or the other, by its type)."""
+        terms = self.collected.get(fieldname)
+        if terms is None:
+            terms = self.collected[fieldname] = {}
+        if boost != 1.0:
+            items = [(text, freq, weight * boost, value) for text, freq, weight, value in items]
+        size = _GATHERED_BYTES * len(items)
         for text, _, weight, value in items:
             found = terms.get(text)
             if found is None:
                 found = terms[text] = (array("I"), array("f"), [])
+                size += _TERM_BYTES + len(text)
             found[0].append(docnum)
-            found[1].append(weight * boost)
+            found[1].append(weight)
             found[2].append(value)
+            if value:
+                size += len(value)
+        self.collected_size += size
 
     def _flush_segment(self):
         """Whoosh's flush, with the collected fields written among the
@@ -195,16 +240,31 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         postings = self.pool.iter_postings()
+        gathered = _by_term_bytes(self.collected)
         if isinstance(self.fieldwriter, InliningFieldWriter):
-            self.fieldwriter.add_postings(self.schema, lengths, postings, self.collected)
+            self.fieldwriter.add_postings(self.schema, lengths, postings, gathered)
         else:  # another codec's writer: the collected postings merged in
-            collected = _collected_postings(self.collected)
+            collected = _collected_postings(gathered)
             postings = heapq.merge(postings, collected, key=FIELD_AND_TERM)
             self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.collected = {}
         self.fieldwriter.close()
         if lengths:
             lengths.close()
+
+
+def _by_term_bytes(collected):
+    """Gathered postings (fieldname -> {term: (docs, weights, values)})
+    with every term as UTF-8 bytes, as Whoosh writes and sorts them."""
+    encoded = {}
+    for fieldname, terms in collected.items():
+        encoded[fieldname] = {
+            (text.encode("utf-8") if isinstance(text, str) else text): postings
+            for text, postings in terms.items()
+        }
+        if len(encoded[fieldname]) != len(terms):  # a field given both kinds of values
+            raise ValueError(f"{fieldname}: a term gathered both as text and as bytes")
+    return encoded
 
 
 def _collected_postings(collected):
