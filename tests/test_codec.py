@@ -191,25 +191,32 @@ def _draw_weights(data, kind, n):
     return data.draw(st.lists(_FLOAT32, min_size=n, max_size=n))
 
 
-@given(
-    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=300, unique=True).map(sorted),
-    st.sampled_from(["one", "integral", "float"]),
-    st.sampled_from(["none", "fixed", "variable"]),
-    st.data(),
-)
+def _sorted_ids(most):
+    return st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=most, unique=True).map(sorted)
+
+
+_WEIGHT_KINDS = st.sampled_from(["one", "integral", "float"])
+_VALUE_KINDS = st.sampled_from(["none", "fixed", "variable"])
+
+
+def _draw_values(data, kind, n, longest, none):
+    """``n`` values of a kind: ``none`` (the format has none), 4 bytes
+    each, or 1 to ``longest`` bytes each."""
+    if kind == "none":
+        return none
+    shortest, longest = (4, 4) if kind == "fixed" else (1, longest)
+    value = st.binary(min_size=shortest, max_size=longest)
+    return data.draw(st.lists(value, min_size=n, max_size=n))
+
+
+@given(_sorted_ids(300), _WEIGHT_KINDS, _VALUE_KINDS, st.data())
 def test_packed_blocks_round_trip(ids, weight_kind, value_kind, data):
     from zhen.whoosh_internals.blocks import decode_block, encode_block
 
     n = len(ids)
     weights = _draw_weights(data, weight_kind, n)
     size = {"none": 0, "fixed": 4, "variable": None}[value_kind]
-    values = {
-        "none": [],
-        "fixed": data.draw(st.lists(st.binary(min_size=4, max_size=4), min_size=n, max_size=n)),
-        "variable": data.draw(
-            st.lists(st.binary(min_size=1, max_size=300), min_size=n, max_size=n)
-        ),
-    }[value_kind]
+    values = _draw_values(data, value_kind, n, 300, none=[])
     got_ids, got_weights, got_values = decode_block(encode_block(ids, weights, values, size), n)
     assert list(got_ids) == ids
     assert (list(got_weights) if got_weights is not None else [1.0] * n) == weights
@@ -428,12 +435,7 @@ def test_blocks_are_zstandard_and_zlib_blocks_still_read(tmp_path):
         assert searcher.doc_frequency("body_x", term) == 300
 
 
-@given(
-    st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=7, unique=True).map(sorted),
-    st.sampled_from(["one", "integral", "float"]),
-    st.sampled_from(["none", "fixed", "variable"]),
-    st.data(),
-)
+@given(_sorted_ids(7), _WEIGHT_KINDS, _VALUE_KINDS, st.data())
 def test_inlined_term_info_made_at_once_as_the_writer_makes_it(ids, weight_kind, value_kind, data):
     """A term of a few postings gets from ``inlined_info_bytes`` the bytes
     the postings writer's own way gives it (start, add the postings,
@@ -452,11 +454,7 @@ def test_inlined_term_info_made_at_once_as_the_writer_makes_it(ids, weight_kind,
     format_ = {"none": formats.Existence(), "fixed": formats.Frequency()}.get(
         value_kind, CompactPositions()
     )
-    values = {
-        "none": [b""] * n,
-        "fixed": data.draw(st.lists(st.binary(min_size=4, max_size=4), min_size=n, max_size=n)),
-        "variable": data.draw(st.lists(st.binary(min_size=1, max_size=30), min_size=n, max_size=n)),
-    }[value_kind]
+    values = _draw_values(data, value_kind, n, 30, none=[b""] * n)
     table = dict(zip(ids, data.draw(st.lists(st.integers(0, 255), min_size=n, max_size=n))))
     writer = PackedBlockWriter(StructFile(io.BytesIO()), 128, 512, compression=1, inlinelimit=8)
     writer.start_postings(format_, InliningTermInfo())
