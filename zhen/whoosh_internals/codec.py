@@ -122,7 +122,7 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
                 postings = [p for p in postings if p[2] != -1]
             if postings:
                 _, _, docs, weights, values = zip(*postings)
-                self._add_term(btext, docs, weights, values, lengths_of)
+                self.add_term(btext, docs, weights, values, lengths_of)
         if current_field is not None:
             self.finish_field()
         for fieldname, terms in pending:
@@ -134,7 +134,7 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         self.start_field(fieldname, schema[fieldname])
         lengths = field_length(fieldname)
         for btext in sorted(terms):
-            self._add_term(btext, *terms[btext], lengths)
+            self.add_term(btext, *terms[btext], lengths)
         self.finish_field()
 
     def start_field(self, fieldname, fieldobj):
@@ -144,7 +144,7 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         inlines = hasattr(self._postwriter, "inlined_info_bytes")
         self._inline_below = self._postwriter._inlinelimit if inlines else 0
 
-    def _add_term(self, btext, docs, weights, values, lengths):
+    def add_term(self, btext, docs, weights, values, lengths):
         """Add a term of the current field and its postings (as for
         :meth:`add_term_postings`)."""
         if len(docs) < self._inline_below:

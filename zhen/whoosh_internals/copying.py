@@ -141,9 +141,7 @@ def _copy_postings(codec, storage, segment, schema, readers, docmaps):
         if postings is None:
             fieldwriter.add_term_info_bytes(btext, moved)
         else:
-            fieldwriter.start_term(btext)
-            fieldwriter.add_term_postings(*postings, table)
-            fieldwriter.finish_term()
+            fieldwriter.add_term(btext, *postings, table)
     if current is not None:
         fieldwriter.finish_field()
     fieldwriter.close()
