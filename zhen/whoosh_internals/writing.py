@@ -111,12 +111,13 @@ def _index(field, value, encode=True):
 
 class FastSegmentWriter(SegmentWriter):
     """Whoosh's segment writer, gathering a document's postings by term as
-    documents arrive (fieldname -> {term bytes: (docs, weights, values)})
-    instead of pooling one tuple per posting and sorting them all when the
-    segment is written: most of a segment's terms are rare (a bigram seen
-    a few times) and its postings many, so the tuples, their sort and
-    their grouping back into terms were a fifth of a STARD build. Every
-    byte written is Whoosh's own (``tests/test_codec.py``).
+    documents arrive (fieldname -> {term: (docs, weights, values)}, terms as
+    text, encoded when written) instead of pooling one tuple per posting
+    and sorting them all when the segment is written: most of a segment's
+    terms are rare (a bigram seen a few times) and its postings many, so
+    the tuples, their sort and their grouping back into terms were a fifth
+    of a STARD build. Every byte written is Whoosh's own
+    (``tests/test_codec.py``).
 
     Gathered postings are counted against Whoosh's posting budget
     (``limitmb``); past it, and once a segment is merged in (its postings
