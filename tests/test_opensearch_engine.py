@@ -109,6 +109,26 @@ def test_compiler_renders_every_node():
             DslCompiler().compile(parse(text), loose=loose)  # never raises
 
 
+def test_lost_nodes_and_busy_clusters_are_retried_bad_queries_not():
+    """A search that failed on the server's side while a node was lost (500,
+    ``search_phase_execution_exception``: seen when a node of a three-node
+    cluster was killed mid-search) is tried again; the same error for a bad
+    query (400) and other server errors are not."""
+    from opensearchpy.exceptions import ConnectionError as Unreachable
+    from opensearchpy.exceptions import TransportError
+
+    from zhen.engines.opensearch.answers import PartialAnswer, retryable
+
+    assert retryable(TransportError(500, "search_phase_execution_exception", {}))
+    assert retryable(TransportError(503, "unavailable_shards_exception", {}))
+    assert retryable(Unreachable("N/A", "refused", None))
+    assert retryable(PartialAnswer("2 of 3 shards"))
+    assert not retryable(TransportError(400, "search_phase_execution_exception", {}))
+    assert not retryable(TransportError(500, "illegal_state_exception", {}))
+    assert retryable(TransportError(404, "index_not_found_exception", {}))
+    assert not retryable(TransportError(404, "document_missing_exception", {}))
+
+
 def test_detect_engine_refuses_other_servers():
     """A web server that is not a cluster gets a clear error, not a guess."""
     server = HTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)

@@ -52,10 +52,14 @@ def _failure_reason(failure):
 
 def retryable(exc):
     """An alias that moved (the old index deleted mid-request), a lost or
-    busy node, incomplete shards: worth another try."""
+    busy node, incomplete shards, a search whose shards all failed on the
+    server's side (a node lost mid-search answers 500; a bad query is a
+    400): worth another try."""
     status = getattr(exc, "status_code", None)
     if isinstance(exc, PartialAnswer) or status in (429, 502, 503, 504) or status == "N/A":
         return True
+    if status == 500:
+        return getattr(exc, "error", "") == "search_phase_execution_exception"
     if status == 404:
         return getattr(exc, "error", "") == "index_not_found_exception"
     from opensearchpy.exceptions import ConnectionError as Unreachable
