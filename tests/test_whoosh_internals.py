@@ -49,6 +49,7 @@ def test_private_attributes_exist_on_real_objects(tmp_path):
         matcher = whoosh_internals.term_matcher(segment_reader, "title", "标题")
         found = {
             "W3FieldWriter": writer,
+            "OrderedHashWriter": writer._tindex,
             "W3PerDocReader": reader,
             "W3PerDocWriter": writer_of_documents,
             "fixed-width column reader": column,

@@ -20,10 +20,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from .codec import ZhenCodec
-from .errors import SettingsMismatchError
 from .indexer import COMPRESSION
 from .merging import MAX_MERGE_DOCS
-from .schema import FORMAT_VERSION
 from .store import IndexStore
 from .whoosh_internals import FastSegmentWriter, copy_segments, index_segments, segment_count
 from .workers import guarded
@@ -55,11 +53,7 @@ def packed_groups(segments, cap=MAX_MERGE_DOCS) -> list:
             total = 0
         groups[-1].append(seg)
         total += seg.doc_count()
-    return [group for group in groups if len(group) > 1 or _has_deleted(group)]
-
-
-def _has_deleted(group):
-    return len(group) == 1 and group[0].deleted_count() > 0
+    return [g for g in groups if g and (len(g) > 1 or g[0].deleted_count() > 0)]
 
 
 def merge_index(index, wait=False) -> MergeReport:
@@ -70,13 +64,7 @@ def merge_index(index, wait=False) -> MergeReport:
     started = time.monotonic()
     with store.lock(wait) as lock, guarded(lock.handle):
         gen = store.require_current()
-        stored = store.meta(gen).get("settings") or {}
-        if stored.get("format", FORMAT_VERSION) != FORMAT_VERSION:
-            raise SettingsMismatchError(
-                f"the index at {store.root} has format {stored.get('format')}, "
-                f"this zhen writes format {FORMAT_VERSION}",
-                hint="run: zhen index --rebuild PATH",
-            )
+        store.check_settings(gen, keys=("format",))  # merging does not analyse
         ix = store.open(gen)
         report = MergeReport(segments_before=segment_count(ix), index=str(store.root))
         if packed_groups(index_segments(ix)):

@@ -79,10 +79,15 @@ class IndexStore:
         tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
         os.replace(tmp, gen / META)
 
-    def check_settings(self, gen, userdict=None):
-        """Refuse an index whose analysis differs from the current settings."""
+    def check_settings(self, gen, userdict=None, keys=None):
+        """Refuse an index whose analysis differs from the current settings
+        (``keys``: only those settings, e.g. ``("format",)`` for work that
+        rewrites segments without analysing text)."""
         stored = self.meta(gen).get("settings")
         wanted = analysis_settings(userdict)
+        if keys is not None:
+            wanted = {key: wanted[key] for key in keys}
+            stored = None if stored is None else {key: stored.get(key) for key in keys}
         if stored is not None and stored != wanted:
             changed = sorted(k for k in wanted if stored.get(k) != wanted.get(k))
             raise SettingsMismatchError(

@@ -21,9 +21,14 @@ private name that the installed Whoosh no longer has.
   workers write with :class:`FastSegmentWriter` (``multiproc.SegmentWriter``
   replaced in the worker process only);
 * :class:`FastSegmentWriter`: Whoosh's ``add_document`` with a document's
-  postings added to the pool field by field and sorted by term per field
-  (:class:`FieldSortedPool`: ``PostingPool.current``, ``tempstore``, ``segment``, ``runs``,
-  ``currentsize``, ``limit``, ``fieldnames``);
+  postings gathered by term, or past the budget added to the pool field by
+  field and sorted by term per field (:class:`FieldSortedPool`:
+  ``PostingPool.current``, ``tempstore``, ``segment``, ``runs``,
+  ``currentsize``, ``limit``, ``fieldnames``); its field writer writes a
+  few-posting term's info at once (``W3TermInfo._struct``) and counts the
+  bytes of its term table (``OrderedHashWriter``'s ``index``, ``buckets``,
+  ``hashfn``, ``lastkey``; ``filetables._lengths``) and postings file
+  (``W3PostingsWriter._startoffset``) instead of asking the files;
 * :func:`segment_count` and :func:`index_segments` (``FileIndex._segments``);
 * :func:`add_segment` (a merge that keeps exact field-length totals:
   ``W3PerDocWriter._fieldlengths``) and :func:`copy_segments` (a merge
@@ -38,6 +43,7 @@ private name that the installed Whoosh no longer has.
 from whoosh import collectors, matching, multiproc
 from whoosh import query as wq
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
 from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter
 from whoosh.reading import SegmentReader
@@ -119,11 +125,14 @@ REQUIRED = [
     (whoosh3.W3LeafMatcher, "_read_weights"),
     (whoosh3.W3LeafMatcher, "_read_values"),
     (whoosh3.W3PostingsWriter, "_new_block"),
+    (whoosh3.W3TermInfo, "_struct"),
+    (filetables, "_lengths"),
     (whoosh3.W3PerDocWriter, "_create_column"),
 ]
 # Instance attributes, checked on real objects by the test.
 REQUIRED_ATTRIBUTES = {
-    "W3FieldWriter": ("_postwriter", "_fieldobj"),
+    "W3FieldWriter": ("_postwriter", "_fieldobj", "_tindex", "_format", "_fieldid"),
+    "OrderedHashWriter": ("dbfile", "index", "buckets", "hashfn", "lastkey"),
     "W3PostingsWriter": (
         "_blocklimit",
         "_ids",
@@ -138,6 +147,7 @@ REQUIRED_ATTRIBUTES = {
         "_terminfo",
         "_compression",
         "_postfile",
+        "_startoffset",
     ),
     "W3PerDocReader": ("_doccount",),
     "W3TermsReader": ("_postfile",),
