@@ -100,13 +100,13 @@ def _zhen_index(index, corpus, **popen):
     )
 
 
-def _many_docs(root, count=200):
+def _many_docs(root, count=200, repeat=300):
     for n in range(count):
         write_record(
             root / "b",
             f"{n:03d}_doc",
             title=f"文件{n}号",
-            resulting_text="中华人民共和国条例。" * 300,
+            resulting_text="中华人民共和国条例。" * repeat,
         )
     return root
 
@@ -165,7 +165,9 @@ def test_kill_9_of_the_parent_takes_its_workers_and_the_lock(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_saying_what_was_committed(tmp_path):
-    corpus = _many_docs(tmp_path / "c")
+    # documents long enough that the run is still going when the first
+    # commit lands (shorter ones: a faster build sometimes finished first)
+    corpus = _many_docs(tmp_path / "c", repeat=10_000)
     index = tmp_path / "ix"
     args, proc = _zhen_index(index, corpus, start_new_session=True)
     assert _wait_for(lambda: _committed(index) or proc.poll() is not None)
