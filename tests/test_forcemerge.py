@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from zhen.cli import cli
 from zhen.errors import IndexLockedError
-from zhen.forcemerge import merge_index, packed_groups
+from zhen.forcemerge import merge_index
+from zhen.merging import packed_groups
 from zhen.search import Searcher
 from zhen.store import IndexStore
 from zhen.whoosh_internals import segment_count

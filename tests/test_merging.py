@@ -5,8 +5,16 @@ from contextlib import closing
 
 import pytest
 
+from zhen import merging
 from zhen.indexer import update_index
-from zhen.merging import FLOOR_SEGMENTS, SEGMENTS_PER_TIER, segments_to_merge, tier
+from zhen.merging import (
+    FLOOR_SEGMENTS,
+    MAX_MERGE_DOCS,
+    SEGMENTS_PER_TIER,
+    finishing_groups,
+    segments_to_merge,
+    tier,
+)
 from zhen.query import parse
 from zhen.search import Searcher
 from zhen.store import IndexStore
@@ -157,3 +165,48 @@ def test_policy_picks_the_smallest_full_tier():
     assert segments_to_merge([Seg(100_001) for _ in range(SEGMENTS_PER_TIER)]) == []
     replaced = Seg(5000, deleted=3000)
     assert segments_to_merge(big[:3] + [replaced]) == [replaced]
+
+
+def test_a_tier_that_fills_a_largest_merge_is_merged_at_once():
+    Seg = FakeSegment
+    quarter = [Seg(MAX_MERGE_DOCS // 4) for _ in range(5)]
+    assert segments_to_merge(quarter[:3]) == []
+    assert segments_to_merge(quarter) == quarter[:4]  # 200,000 documents, not ten segments
+    odd = [Seg(70_000), Seg(80_000), Seg(90_000)]  # 240,000: the two smallest fit
+    assert segments_to_merge(odd) == odd[:2]
+
+
+def test_finishing_merges_the_tiers_below_the_top():
+    Seg = FakeSegment
+    top = [Seg(199_000), Seg(150_000)]  # as large as merges make: left alone
+    fifties = [Seg(50_000 + n) for n in range(3)]
+    fives = [Seg(5_000) for _ in range(9)]
+    groups = finishing_groups(top + fifties + fives + [Seg(300)])
+    assert [sum(seg.doc_count() for seg in g) for g in groups] == [195_303]
+    assert finishing_groups(top + [Seg(5_000)]) == []
+
+
+def test_a_large_run_ends_with_its_small_segments_merged(tmp_path, monkeypatch):
+    """A build of FINISH_DOCS documents or more ends merged below the top
+    tier (here: the top at 1,000 documents, a build at 30); an update of
+    fewer does not; the answers are those of the unmerged index."""
+    monkeypatch.setattr(merging, "MAX_MERGE_DOCS", 1000)
+    files = sample_files()
+    corpus = tmp_path / "c" / "batch-1"
+    corpus.mkdir(parents=True)
+    for f in files[:45]:
+        shutil.copy(f, corpus / f.name)
+    plain, finished = tmp_path / "plain", tmp_path / "finished"
+    update_index([corpus], index=plain, jobs=1, commit_every=7)
+    monkeypatch.setattr(merging, "FINISH_DOCS", 30)
+    update_index([corpus], index=finished, jobs=1, commit_every=7)
+    assert segment_count(IndexStore(plain).open()) > 1
+    assert segment_count(IndexStore(finished).open()) == 1
+    with closing(Searcher(plain)) as one, closing(Searcher(finished)) as other:
+        assert answers(one) == answers(other)
+    update = tmp_path / "c" / "batch-2"
+    update.mkdir()
+    for f in files[45:50]:
+        shutil.copy(f, update / f.name)
+    assert update_index([tmp_path / "c"], index=finished, jobs=1).added == 5
+    assert segment_count(IndexStore(finished).open()) == 2

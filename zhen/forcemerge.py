@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass
 
 from .codec import ZhenCodec
 from .indexer import COMPRESSION
-from .merging import MAX_MERGE_DOCS
+from .merging import merge_groups, packed_groups
 from .store import IndexStore
-from .whoosh_internals import FastSegmentWriter, copy_segments, index_segments, segment_count
+from .whoosh_internals import FastSegmentWriter, index_segments, segment_count
 from .workers import guarded
 
 
@@ -39,21 +39,6 @@ class MergeReport:
 
     def to_dict(self):
         return asdict(self)
-
-
-def packed_groups(segments, cap=MAX_MERGE_DOCS) -> list:
-    """The groups of ``segments`` a force merge merges: packed smallest
-    first, each of at most ``cap`` live documents, each of two segments or
-    more (or one with deleted documents, rewritten without them)."""
-    groups: list[list] = [[]]
-    total = 0
-    for seg in sorted(segments, key=lambda seg: seg.doc_count()):
-        if groups[-1] and total + seg.doc_count() > cap:
-            groups.append([])
-            total = 0
-        groups[-1].append(seg)
-        total += seg.doc_count()
-    return [g for g in groups if g and (len(g) > 1 or g[0].deleted_count() > 0)]
 
 
 def merge_index(index, wait=False) -> MergeReport:
@@ -79,8 +64,4 @@ def merge_index(index, wait=False) -> MergeReport:
 def _force_merge(writer, segments):
     """A Whoosh merge policy: each group of :func:`packed_groups` merged
     into one segment of its own (a term at a time), after the others."""
-    groups = packed_groups(segments)
-    merging = {id(seg) for group in groups for seg in group}
-    merged = [copy_segments(writer, group) for group in groups]
-    staying = [seg for seg in segments if id(seg) not in merging]
-    return staying + [seg for seg in merged if seg is not None]
+    return merge_groups(writer, segments, packed_groups(segments))

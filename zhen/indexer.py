@@ -24,12 +24,12 @@ from .analysis import segmenter
 from .codec import ZhenCodec
 from .corpus import CorpusReader
 from .errors import IndexInterruptedError
-from .merging import tiered_merge
+from .merging import finishing_groups, finishing_merge, run_is_finished_by_merging, tiered_merge
 from .prune import prunable
 from .records import MAX_FIELD_CHARS, Problem
 from .schema import analysed_fields, column_text, document_fields, text_values
 from .store import BUILDING, CURRENT, IndexStore, _now, analysis_settings
-from .whoosh_internals import FastSegmentWriter, ResilientMpWriter, column_values
+from .whoosh_internals import FastSegmentWriter, ResilientMpWriter, column_values, index_segments
 from .workers import collect_chunk, collection_paused, guarded, stop_workers
 
 # Whoosh's posting buffer per worker: a chunk's postings sorted in memory need
@@ -178,6 +178,8 @@ class _Run:
         else:
             report.missing = len(gone)
         self._commit(last=True)
+        if run_is_finished_by_merging(report.added + report.updated):
+            self._finish()
         report.problems = reader.problems + report.problems
         report.failed = sum(p.severity == "error" for p in report.problems)
         return report
@@ -265,6 +267,13 @@ class _Run:
         self.committed += len(pending) - len(lost)
         if lost:
             self._index_one_by_one(lost)
+
+    def _finish(self):
+        """A large run's last commit: its small segments merged
+        (:func:`~zhen.merging.finishing_merge`), so that the index it built
+        is searched in few segments."""
+        if finishing_groups(index_segments(self.ix)):
+            self._new_writer(parallel=False).commit(mergetype=finishing_merge)
 
     def _lost(self, pending, before):
         """Documents of the chunk just committed that are not in the index:

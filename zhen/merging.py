@@ -17,9 +17,21 @@ about as much as a large one, and merging them is cheap. Each document is
 therefore rewritten about once per tier it climbs (a few times in an
 index's life), never once per commit; no merge makes a segment of more than
 :data:`MAX_MERGE_DOCS` documents, and segments that large are left as they
-are, so no merge ever costs more than a bounded amount of work. A segment
-with half its documents deleted (replaced by newer versions) is rewritten on
-its own to drop them.
+are, so no merge ever costs more than a bounded amount of work. A tier
+whose segments add up to a merge of that largest size is merged as soon as
+they do (the smallest that fit), rather than when it holds ten: the same
+documents are rewritten either way, but the index keeps fewer segments. A
+segment with half its documents deleted (replaced by newer versions) is
+rewritten on its own to drop them.
+
+A run that indexes :data:`FINISH_DOCS` documents or more (a build, not an
+update) ends by merging the segments below the top tier into as few of at
+most :data:`MAX_MERGE_DOCS` as fit (:func:`finishing_groups`): a question
+pays for every segment (about 6 ms each per question at a million
+documents), and this last merge rewrites at most about twice the run's own
+documents (under the policy the tiers below the top hold fewer than
+``2 * MAX_MERGE_DOCS``). Updates keep the plain policy, so adding a batch
+stays cheap.
 
 Merges run inside the writer's commit: searchers keep reading the segments
 they opened until they reopen the index, and a merge that is killed never
@@ -43,6 +55,8 @@ FLOOR_SEGMENTS = 4
 # Segments this large are never merged again (a merge costs about as much
 # as indexing its documents, in one process).
 MAX_MERGE_DOCS = 200_000
+# A run indexing this many documents ends with its small segments merged.
+FINISH_DOCS = MAX_MERGE_DOCS
 # A segment this fraction deleted is rewritten to drop the deleted documents.
 DELETED_SHARE = 0.5
 
@@ -65,7 +79,8 @@ def segments_to_merge(segments) -> list:
         if FLOOR_DOCS <= live < MAX_MERGE_DOCS:
             tiers.setdefault(tier(live), []).append(seg)
     for level in sorted(tiers):
-        if len(tiers[level]) >= SEGMENTS_PER_TIER:
+        full = sum(seg.doc_count() for seg in tiers[level]) >= MAX_MERGE_DOCS
+        if full or len(tiers[level]) >= SEGMENTS_PER_TIER:
             capped = _within_max(tiers[level])
             if len(capped) > 1:
                 return capped
@@ -88,6 +103,54 @@ def _within_max(segments) -> list:
             break
         chosen.append(seg)
     return chosen
+
+
+def packed_groups(segments, cap=None) -> list:
+    """Groups of ``segments`` to merge: packed smallest first, each of at
+    most ``cap`` (default :data:`MAX_MERGE_DOCS`) live documents, each of
+    two segments or more (or one with deleted documents, rewritten without
+    them)."""
+    cap = MAX_MERGE_DOCS if cap is None else cap
+    groups: list[list] = [[]]
+    total = 0
+    for seg in sorted(segments, key=lambda seg: seg.doc_count()):
+        if groups[-1] and total + seg.doc_count() > cap:
+            groups.append([])
+            total = 0
+        groups[-1].append(seg)
+        total += seg.doc_count()
+    return [g for g in groups if g and (len(g) > 1 or g[0].deleted_count() > 0)]
+
+
+def finishing_groups(segments) -> list:
+    """The groups a large run's last merge makes: the segments below the
+    tier of :data:`MAX_MERGE_DOCS` (those the policy would still merge
+    later), packed by :func:`packed_groups`."""
+    top = tier(MAX_MERGE_DOCS)
+    return packed_groups([seg for seg in segments if tier(seg.doc_count()) < top])
+
+
+def run_is_finished_by_merging(indexed: int) -> bool:
+    """Whether a run that indexed ``indexed`` documents ends with
+    :func:`finishing_merge` (a build does; an update does not)."""
+    return indexed >= FINISH_DOCS
+
+
+def finishing_merge(writer, segments):
+    """A Whoosh merge policy: each group of :func:`finishing_groups` of
+    segments written by the writer's codec merged into one."""
+    same_codec = [seg for seg in segments if type(seg.codec()) is type(writer.codec)]
+    return merge_groups(writer, segments, finishing_groups(same_codec))
+
+
+def merge_groups(writer, segments, groups):
+    """Merge each of ``groups`` (lists of ``segments``) into one segment of
+    its own, a term at a time; returns the segments of the commit, the
+    merged ones after those that stay."""
+    merging = {id(seg) for group in groups for seg in group}
+    merged = [copy_segments(writer, group) for group in groups]
+    staying = [seg for seg in segments if id(seg) not in merging]
+    return staying + [seg for seg in merged if seg is not None]
 
 
 def tiered_merge(writer, segments):
