@@ -97,7 +97,7 @@ def test_copied_merge_of_stard_articles_writes_whooshs_bytes(tmp_path):
 def test_copied_merges_give_a_fresh_builds_answers(tmp_path, monkeypatch):
     """Many small updates, every merge copied (the segments of a parallel
     build are): the same answers as one build of everything."""
-    monkeypatch.setattr(merging, "_copied", lambda writer, chosen: True)
+    monkeypatch.setattr(merging, "merged_apart", lambda writer, chosen: True)
     files = sample_files()[:120]
     counts = list(add_in_batches(files, tmp_path / "c", tmp_path / "ix", size=10))
     # the merged segment and the run's own: one more than Whoosh's merge

@@ -7,6 +7,7 @@ import pytest
 
 from zhen import merging
 from zhen.indexer import update_index
+from zhen.merge_scheduler import MERGING
 from zhen.merging import (
     FLOOR_SEGMENTS,
     MAX_MERGE_DOCS,
@@ -114,17 +115,21 @@ def test_mostly_replaced_segment_is_rewritten(tmp_path):
 KILLED_MERGE = """
 import sys, time
 from pathlib import Path
-from zhen import indexer, merging
+from zhen import indexer, merge_scheduler
 
-def pausing(writer, segments):
-    kept = merging.tiered_merge(writer, segments)
-    Path(sys.argv[4]).write_text("merging")
-    time.sleep(120)
-    return kept
+def pausing(merge):
+    def merged_then_paused(*args, **kwargs):
+        merged = merge(*args, **kwargs)
+        Path(sys.argv[4]).write_text("merging")
+        time.sleep(120)
+        return merged
+    return merged_then_paused
 
-indexer.tiered_merge = pausing
-if sys.argv[3] == "copy":  # merged into a segment of their own
-    merging._copied = lambda writer, chosen: True
+if sys.argv[3] == "copy":  # merged beside the indexing, into a segment of its own
+    merge_scheduler.merged_apart = lambda writer, chosen: True
+    merge_scheduler.copy_segments = pausing(merge_scheduler.copy_segments)
+else:  # merged by Whoosh into the commit's new segment
+    merge_scheduler.whoosh_merge = pausing(merge_scheduler.whoosh_merge)
 indexer.update_index([sys.argv[1]], index=sys.argv[2], jobs=1)
 """
 
@@ -142,11 +147,24 @@ def test_killed_merge_loses_nothing(tmp_path, how):
         shutil.copy(f, batch / f.name)
     kill_when_marked(KILLED_MERGE, tmp_path / "marker", corpus, index, how)
     with closing(Searcher(index)) as searcher:  # the last commit, whole
-        assert answers(searcher) == before
+        killed = answers(searcher)
+    merging_folder = IndexStore(index).current() / MERGING
+    if how == "whoosh":  # killed inside the commit: the one before stands
+        assert killed == before
+    else:  # killed after the commit, merging beside it: the commit stands, unmerged
+        assert segment_count(IndexStore(index).open()) == FLOOR_SEGMENTS + 1
+        assert any(merging_folder.iterdir())  # the merged segment, never committed
     report = update_index([corpus], index=index, jobs=1)  # and a rerun finishes
-    assert (report.added, report.failed, report.documents) == (10, 0, 50)
+    added = 10 if how == "whoosh" else 0
+    assert (report.added, report.failed, report.documents) == (added, 0, 50)
     ix = IndexStore(index).open()
-    assert segment_count(ix) == 1 and ix.doc_count_all() == ix.doc_count() == 50
+    # the rerun of the whoosh case commits, and merges; the other has nothing to commit
+    assert segment_count(ix) == (1 if how == "whoosh" else FLOOR_SEGMENTS + 1)
+    assert ix.doc_count_all() == ix.doc_count() == 50
+    assert not merging_folder.exists()  # what the killed merge wrote is gone
+    if how == "copy":
+        with closing(Searcher(index)) as searcher:
+            assert answers(searcher) == killed
 
 
 def test_policy_picks_the_smallest_full_tier():

@@ -81,3 +81,9 @@ class EvaluationInputError(ZhenError):
     the message names the file and line."""
 
     code = "evaluation_input"
+
+
+class IndexMergeError(ZhenError):
+    """A merge run beside the indexing failed; what was committed stays."""
+
+    code = "merge_failed"

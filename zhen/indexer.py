@@ -24,7 +24,8 @@ from .analysis import segmenter
 from .codec import ZhenCodec
 from .corpus import CorpusReader
 from .errors import IndexInterruptedError
-from .merging import finishing_groups, finishing_merge, run_is_finished_by_merging, tiered_merge
+from .merge_scheduler import MergeScheduler
+from .merging import finishing_groups, finishing_merge, run_is_finished_by_merging
 from .prune import prunable
 from .records import MAX_FIELD_CHARS, Problem
 from .schema import analysed_fields, column_text, document_fields, text_values
@@ -113,8 +114,10 @@ def update_index(
         run = _Run(store.open(gen), jobs or os.cpu_count() or 1, commit_every, progress)
         try:
             report = run.apply(reader, prune)
-        except KeyboardInterrupt:
+        except BaseException as exc:
             run.cancel()
+            if not isinstance(exc, KeyboardInterrupt):
+                raise
             raise IndexInterruptedError(
                 f"interrupted: {run.committed:,} documents of this run were "
                 f"committed; the index holds {run.ix.doc_count():,}",
@@ -164,6 +167,7 @@ class _Run:
         self.weight_limit = CHUNK_WEIGHT_PER_JOB * self.jobs
         self.committed = 0
         self.report = IndexReport()
+        self.merges = MergeScheduler(ix)  # the policy of every commit of the run
 
     def apply(self, reader, prune):
         report = self.report
@@ -178,6 +182,7 @@ class _Run:
         else:
             report.missing = len(gone)
         self._commit(last=True)
+        self.merges.finish(lambda: self._new_writer(parallel=False))
         if run_is_finished_by_merging(report.added + report.updated):
             self._finish()
         report.problems = reader.problems + report.problems
@@ -260,7 +265,7 @@ class _Run:
             if self.writer is None:  # redone one by one
                 return
         pending, before = self.pending, self.ix.doc_count()
-        self.writer.commit(mergetype=tiered_merge)
+        self.writer.commit(mergetype=self.merges)
         self.writer, self.pending, self.pending_weight = None, {}, 0.0
         collect_chunk()
         lost = self._lost(pending, before)
@@ -305,10 +310,12 @@ class _Run:
                 continue
             writer.update_document(**fields)
             self.committed += 1
-        writer.commit(mergetype=tiered_merge)
+        writer.commit(mergetype=self.merges)
 
     def cancel(self):
-        """Drop the uncommitted chunk (Ctrl-C); committed work stays."""
+        """Drop the uncommitted chunk (Ctrl-C) and a running merge;
+        committed work stays."""
+        self.merges.cancel()
         if self.writer is not None:
             stop_workers(self.writer)
             with contextlib.suppress(Exception):

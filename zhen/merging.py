@@ -33,14 +33,15 @@ documents (under the policy the tiers below the top hold fewer than
 ``2 * MAX_MERGE_DOCS``). Updates keep the plain policy, so adding a batch
 stays cheap.
 
-Merges run inside the writer's commit: searchers keep reading the segments
-they opened until they reopen the index, and a merge that is killed never
-reaches the table of contents, so the previous segments stay the index.
-The merged segment is written on its own, a term at a time
-(:func:`~zhen.whoosh_internals.copy_segments`, several times faster than
-Whoosh's merge), except that small segments are merged by Whoosh into the
-writer's new segment when it has documents of its own (an update of a few
-documents): one segment fewer, for little work.
+Searchers keep reading the segments they opened until they reopen the
+index, and a merge that is killed never reaches the table of contents, so
+the previous segments stay the index. The merged segment is written on its
+own, a term at a time (:func:`~zhen.whoosh_internals.copy_segments`,
+several times faster than Whoosh's merge), and during an indexing run in a
+process of its own beside the indexing (:mod:`zhen.merge_scheduler`);
+small segments are instead merged by Whoosh into the writer's new segment
+when it has documents of its own (an update of a few documents): one
+segment fewer, for little work.
 """
 
 from whoosh.reading import SegmentReader
@@ -153,21 +154,6 @@ def merge_groups(writer, segments, groups):
     return staying + [seg for seg in merged if seg is not None]
 
 
-def tiered_merge(writer, segments):
-    """A Whoosh merge policy (``writer.commit(mergetype=tiered_merge)``):
-    merges the segments :func:`segments_to_merge` picks and returns the
-    segments that stay, a merged one last (the writer's new segment follows
-    it, so documents keep their order)."""
-    chosen = segments_to_merge(segments)
-    chosen_ids = {id(seg) for seg in chosen}
-    staying = [seg for seg in segments if id(seg) not in chosen_ids]
-    if chosen and _copied(writer, chosen):
-        merged = copy_segments(writer, chosen)
-        return staying + ([merged] if merged is not None else [])
-    whoosh_merge(writer, chosen)
-    return staying
-
-
 def whoosh_merge(writer, segments):
     """Merge ``segments`` into ``writer``'s new segment as Whoosh does, a
     posting at a time (with exact field-length totals)."""
@@ -195,7 +181,7 @@ def merge_all(ix, codec, copy=True):
     return writer.segments
 
 
-def _copied(writer, chosen) -> bool:
+def merged_apart(writer, chosen) -> bool:
     """Whether ``chosen`` are merged into a segment of their own (a term at
     a time) rather than into the writer's new segment: unless they are
     small and the writer holds documents of its own, or a segment was

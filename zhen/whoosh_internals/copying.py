@@ -42,17 +42,21 @@ _FIRST_ID = struct.Struct("<I")
 _FIRST_ID_AT = _INFO.size + len(INLINED) + 1 + HEADER.size - _FIRST_ID.size
 
 
-def copy_segments(writer, segments):
+def copy_segments(writer, segments, into=None):
     """Write the live documents of ``segments``, in order, into one new
-    segment of ``writer``'s index (its storage, schema and codec), and
-    return it; None when no document is live. The segment is in no table
-    of contents until the writer commits it."""
+    segment of ``writer``'s index (its storage, schema and codec; anything
+    with those attributes and ``indexname``), and return it; None when no
+    document is live. The segment's files go to ``into``, another storage,
+    if given (a merge beside the indexing, out of reach of the commits'
+    clean-up). The segment is in no table of contents until a writer
+    commits it."""
     storage, schema, codec = writer.storage, writer.schema, writer.codec
-    segment = codec.new_segment(storage, writer.indexname)
+    out = storage if into is None else into
+    segment = codec.new_segment(out, writer.indexname)
     readers = [SegmentReader(storage, schema, seg) for seg in segments]
     try:
-        docmaps, count = _copy_documents(codec, storage, segment, schema, readers)
-        _copy_postings(codec, storage, segment, schema, readers, docmaps)
+        docmaps, count = _copy_documents(codec, out, segment, schema, readers)
+        _copy_postings(codec, out, segment, schema, readers, docmaps)
     finally:
         for reader in readers:
             reader.close()
