@@ -63,7 +63,7 @@ class MergeScheduler:
     def __call__(self, writer, segments):
         """The policy of one commit: returns the segments it keeps."""
         segments = self._take_finished(segments, wait=False)
-        busy = self.running.ids if self.running else set()
+        busy = self.running.deleted.keys() if self.running else set()
         chosen = segments_to_merge([seg for seg in segments if seg.segment_id() not in busy])
         if not chosen:
             return segments
@@ -116,7 +116,7 @@ class _Merge:
 
     def __init__(self, process, conn, sources, out):
         self.process, self.conn, self.sources, self.out = process, conn, sources, out
-        self.ids = {seg.segment_id() for seg in sources}
+        # segment id -> deleted documents when the merge started
         self.deleted = {seg.segment_id(): seg.deleted_count() for seg in sources}
 
     @classmethod
@@ -149,12 +149,12 @@ class _Merge:
         try:
             kind, value = self.conn.recv()
         except EOFError:  # the process died without a word
-            self.process.join()
-            kind, value = "error", f"the merge process exited with code {self.process.exitcode}"
+            kind, value = "error", None
         finally:
             self.conn.close()
         self.process.join()
         if kind == "error":
+            value = value or f"the merge process exited with code {self.process.exitcode}"
             raise IndexMergeError(
                 f"a merge of {len(self.sources)} segments failed: {value}",
                 hint="what was committed is searchable; run the same command again",

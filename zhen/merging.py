@@ -140,8 +140,8 @@ def run_is_finished_by_merging(indexed: int) -> bool:
 def finishing_merge(writer, segments):
     """A Whoosh merge policy: each group of :func:`finishing_groups` of
     segments written by the writer's codec merged into one."""
-    same_codec = [seg for seg in segments if type(seg.codec()) is type(writer.codec)]
-    return merge_groups(writer, segments, finishing_groups(same_codec))
+    own = [seg for seg in segments if _written_by(writer, seg)]
+    return merge_groups(writer, segments, finishing_groups(own))
 
 
 def merge_groups(writer, segments, groups):
@@ -186,7 +186,13 @@ def merged_apart(writer, chosen) -> bool:
     a time) rather than into the writer's new segment: unless they are
     small and the writer holds documents of its own, or a segment was
     written by another codec (an index made by an older zhen)."""
-    if any(type(seg.codec()) is not type(writer.codec) for seg in chosen):
+    if not all(_written_by(writer, seg) for seg in chosen):
         return False
     small = sum(seg.doc_count_all() for seg in chosen) < FLOOR_DOCS * FLOOR_SEGMENTS
     return not (small and writer.docnum)
+
+
+def _written_by(writer, segment) -> bool:
+    """Whether ``segment`` was written by ``writer``'s codec (a term at a
+    time copy reads and writes that codec's blocks only)."""
+    return type(segment.codec()) is type(writer.codec)
