@@ -1,11 +1,13 @@
 """Analysis: token contract, normalisation, offsets, and the acceptance
 queries of the analysis issue through a real index."""
 
+from collections import Counter, defaultdict
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhen.analysis import EnglishAnalyzer, GramAnalyzer, WordAnalyzer, han_words
+from zhen.analysis import CharAnalyzer, EnglishAnalyzer, GramAnalyzer, WordAnalyzer, han_words
 from zhen.normalize import normalize
 from zhen.search import search
 
@@ -163,6 +165,22 @@ def test_every_token_offset_reproduces_its_source_text(text):
         assert source[:1] == t.text[:1]  # English words are stemmed
         assert t.pos == previous + 1
         previous = t.pos
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mixed)
+def test_term_lists_for_the_index_are_the_analyzers_tokens(text):
+    """The shortcuts the index formats take (words without offsets, grams
+    grouped as made, characters counted a run at a time) give exactly the
+    terms, positions and counts of the analyzer's own tokens."""
+    for analyzer in (WordAnalyzer(), GramAnalyzer(), CharAnalyzer(), EnglishAnalyzer()):
+        made = [(t.text, t.pos) for t in analyzer(text, positions=True)]
+        grouped = defaultdict(list)
+        for term, pos in made:
+            grouped[term].append(pos)
+        assert analyzer.term_texts(text) == [term for term, _ in made]
+        assert analyzer.term_counts(text) == Counter(term for term, _ in made)
+        assert dict(analyzer.term_positions(text)) == dict(grouped)
 
 
 # Acceptance through a real index (see tests/conftest.py DOCS).

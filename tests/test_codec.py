@@ -468,17 +468,3 @@ class _HasWriter:
 
     def __init__(self, postwriter):
         self._postwriter = postwriter
-
-
-def test_a_field_gathered_as_text_and_as_bytes_is_refused():
-    """Postings are gathered by term as text (zhen's analyzers) or as bytes
-    (Whoosh's own fields); a field given both would merge two spellings of a
-    term silently, so writing it fails instead."""
-    from array import array
-
-    from zhen.whoosh_internals.writing import _by_term_bytes
-
-    postings = (array("I", [0]), array("f", [1.0]), [b""])
-    assert _by_term_bytes({"f": {"中文": postings}}) == {"f": {"中文".encode(): postings}}
-    with pytest.raises(ValueError, match="both as text and as bytes"):
-        _by_term_bytes({"f": {"a": postings, b"a": postings}})

@@ -32,7 +32,7 @@ and ``endchar`` index the original, un-normalised text, and the ``positions``,
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -278,9 +278,13 @@ class _BilingualAnalyzer(Analyzer):
         raise NotImplementedError
 
     def term_texts(self, value):
-        """Every index term of ``value``, in order (for
-        :class:`zhen.codec.TermFrequency`, which counts them at once)."""
+        """Every index term of ``value``, in order."""
         return [term[0] for term in self.terms(prepare(value)[1])]
+
+    def term_counts(self, value):
+        """Each index term of ``value`` and how often it occurs (for
+        :class:`zhen.codec.TermFrequency`)."""
+        return Counter(self.term_texts(value))
 
     def term_positions(self, value):
         """Index term -> its positions in ``value`` (for
@@ -293,6 +297,18 @@ class _BilingualAnalyzer(Analyzer):
 
 class WordAnalyzer(_BilingualAnalyzer):
     """Ranking view: jieba words; English stems without stop words."""
+
+    def term_texts(self, value):
+        # the words alone: jieba's cut, without the offsets terms() keeps
+        cut, out = segmenter(self.userdict).cut, []
+        for kind, _, _, text in prepare(value)[1]:
+            if kind == "han":
+                out += cut(text)
+            else:
+                term = ranking_term(text)
+                if term is not None:
+                    out.append(term)
+        return out
 
     def terms(self, runs, removestops=True):
         out, pos = [], 0
@@ -343,6 +359,21 @@ class GramAnalyzer(_BilingualAnalyzer):
                 pos += 1
         return out
 
+    def term_positions(self, value):
+        # grouped as they are made, without the offsets terms() keeps
+        positions, pos = defaultdict(list), 0
+        for kind, _, _, text in prepare(value)[1]:
+            if kind != "han":
+                positions[text].append(pos)
+                pos += 1
+                continue
+            last = len(text) - 1
+            for i in range(last):
+                positions[text[i : i + 2]].append(pos + i)
+            positions[text[last]].append(pos + last)
+            pos += last + 1
+        return positions
+
 
 class CharAnalyzer(_BilingualAnalyzer):
     """Character view of Chinese fields: every Han character, once per
@@ -366,6 +397,15 @@ class CharAnalyzer(_BilingualAnalyzer):
 
     def term_texts(self, value):
         return [char for kind, _, _, text in prepare(value)[1] if kind == "han" for char in text]
+
+    def term_counts(self, value):
+        """Each Han character of ``value`` and how often it occurs (counted
+        a run at a time, in C)."""
+        counts = Counter()
+        for kind, _, _, text in prepare(value)[1]:
+            if kind == "han":
+                counts.update(text)
+        return counts
 
 
 class EnglishAnalyzer(_BilingualAnalyzer):

@@ -20,7 +20,6 @@ into the index's schema and segments: their import path must stay stable.
 
 import pickle
 from array import array
-from collections import Counter
 from datetime import datetime
 from itertools import accumulate
 
@@ -41,31 +40,69 @@ from .whoosh_internals import (
 )
 
 
+class _PackedCounts(dict):
+    """count -> ``pack_uint(count)``, made once per count (a Frequency
+    posting's value; most counts are small and repeat)."""
+
+    def __missing__(self, n):
+        packed = self[n] = pack_uint(n)
+        return packed
+
+
+_PACKED_COUNTS = _PackedCounts()
+
+
 class TermFrequency(formats.Frequency):
     """Whoosh's Frequency format, counted from an analyzer's term list."""
 
     def word_values(self, value, analyzer, **kwargs):
-        term_texts = getattr(analyzer, "term_texts", None)
-        if term_texts is None or kwargs.get("mode") != "index":
+        columns = self.word_columns(value, analyzer) if kwargs.get("mode") == "index" else None
+        if columns is None:
             return super().word_values(value, analyzer, **kwargs)
-        boost = self.field_boost
-        return [
-            (term, n, n * boost, pack_uint(n)) for term, n in Counter(term_texts(value)).items()
-        ]
+        return list(zip(*columns))
+
+    def word_columns(self, value, analyzer):
+        """:meth:`word_values` as four lists (terms, frequencies, weights,
+        values), for the indexer to take whole; None for an analyzer
+        without a term list."""
+        term_counts = getattr(analyzer, "term_counts", None)
+        if term_counts is None:
+            return None
+        counts = term_counts(value)
+        freqs = list(counts.values())
+        return list(counts), freqs, _weights(freqs, self.field_boost), _packed_counts(freqs)
+
+
+def _weights(freqs, boost):
+    """Whoosh's weight of each posting: its frequency times the boost."""
+    if boost == 1.0:
+        return list(map(float, freqs))
+    return [n * boost for n in freqs]
+
+
+def _packed_counts(freqs):
+    return list(map(_PACKED_COUNTS.__getitem__, freqs))
 
 
 class TermPositions(formats.Positions):
     """Whoosh's Positions format, grouped from an analyzer's term list."""
 
     def word_values(self, value, analyzer, **kwargs):
-        term_positions = getattr(analyzer, "term_positions", None)
-        if term_positions is None or kwargs.get("mode") != "index":
+        columns = self.word_columns(value, analyzer) if kwargs.get("mode") == "index" else None
+        if columns is None:
             return super().word_values(value, analyzer, **kwargs)
-        boost, encode = self.field_boost, self.encode
-        return [
-            (term, len(positions), len(positions) * boost, encode(positions))
-            for term, positions in term_positions(value).items()
-        ]
+        return list(zip(*columns))
+
+    def word_columns(self, value, analyzer):
+        """:meth:`word_values` as four lists (terms, frequencies, weights,
+        values); None for an analyzer without term positions."""
+        term_positions = getattr(analyzer, "term_positions", None)
+        if term_positions is None:
+            return None
+        positions = term_positions(value)
+        freqs = list(map(len, positions.values()))
+        values = list(map(self.encode, positions.values()))
+        return list(positions), freqs, _weights(freqs, self.field_boost), values
 
     def encode(self, poslist):
         """Whoosh's encoding (count, then pickled deltas), computed faster."""

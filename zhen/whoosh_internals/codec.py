@@ -100,8 +100,9 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
 
     def add_postings(self, schema, lengths, items, collected=None):
         """Whoosh's ``add_postings`` (``items``: sorted postings), plus the
-        fields in ``collected`` (fieldname -> {term bytes: (docs, weights,
-        values)}, each field written whole where it sorts among the rest)."""
+        fields in ``collected`` (fieldname -> its
+        :class:`.gathering.GatheredField`, each field written whole where it
+        sorts among the rest)."""
         field_length = _length_bytes(lengths)
         pending = sorted((collected or {}).items())
         current_field, last = None, None
@@ -128,13 +129,13 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
         for fieldname, terms in pending:
             self._add_collected(schema, field_length, fieldname, terms)
 
-    def _add_collected(self, schema, field_length, fieldname, terms):
-        if not terms:
+    def _add_collected(self, schema, field_length, fieldname, gathered):
+        if not len(gathered):
             return
         self.start_field(fieldname, schema[fieldname])
         lengths = field_length(fieldname)
-        for btext in sorted(terms):
-            self.add_term(btext, *terms[btext], lengths)
+        for btext, docs, weights, values in gathered.postings_by_term():
+            self.add_term(btext, docs, weights, values, lengths)
         self.finish_field()
 
     def start_field(self, fieldname, fieldobj):

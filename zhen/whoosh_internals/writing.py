@@ -4,7 +4,6 @@ a faster document writer, and worker processes that survive a dead one."""
 import gc
 import heapq
 import queue
-from array import array
 from datetime import datetime
 from itertools import groupby, repeat
 from operator import itemgetter
@@ -16,6 +15,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from .codec import FIELD_AND_TERM, InliningFieldWriter
 from .copying import keep_exact_lengths
+from .gathering import GatheredField, gathered_postings
 
 
 def add_segment(writer, reader):
@@ -33,11 +33,11 @@ def add_segment(writer, reader):
 # Whoosh's estimate of a posting's memory (PostingPool.add), less the bytes
 # of its field name, term text (counted twice) and value.
 _POSTING_BYTES = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
-# A gathered posting's memory: its document number, weight and value's place
-# in the term's arrays and list (the value itself counted apart); and a
-# gathered term's, less its text: its key, three containers and their tuple.
+# A gathered posting's memory: its term's number, its weight and its value's
+# place in a field's columns (the value itself counted apart); and a
+# gathered term's: its text and its entry in the field's term numbers.
 _GATHERED_BYTES = 4 + 4 + 8
-_TERM_BYTES = 350
+_TERM_BYTES = 120
 # Numbers and dates whose postings a writer keeps (they are shared, never
 # changed), and the values that qualify.
 _NUMERIC_VALUES_KEPT = 10_000
@@ -92,31 +92,33 @@ class FieldSortedPool(PostingPool):
 
 
 _TERM = itemgetter(1)
-_FREQUENCY = itemgetter(1)
 
 
-def _index(field, value, encode=True):
-    """``list(field.index(value))``: Whoosh's generator yields a posting at
-    a time and encodes each term through ``codecs``; for a field that keeps
-    Whoosh's ``index`` and a text value, the same tuples in one list, their
-    terms left as text unless ``encode`` (gathered postings are encoded a
-    term at a time, when the segment is written)."""
-    if type(field).index is not FieldType.index or not isinstance(value, str) or not field.format:
-        return list(field.index(value))
-    values = field.format.word_values(value, field.analyzer, mode="index")
-    if not encode:
-        return values if isinstance(values, list) else list(values)
-    return [(text.encode("utf-8"), freq, weight, v) for text, freq, weight, v in values]
+def _columns(field, value):
+    """(terms, frequencies, weights, values) of a field's postings for a
+    value: Whoosh's ``index``, as four lists. A field whose format gives
+    them at once (``word_columns``, :mod:`zhen.codec`) gives them so, its
+    terms as text; any other as Whoosh's ``index`` yields them, its terms
+    as bytes."""
+    if type(field).index is FieldType.index and isinstance(value, str) and field.format:
+        word_columns = getattr(field.format, "word_columns", None)
+        found = word_columns(value, field.analyzer) if word_columns else None
+        if found is not None:
+            return found
+    items = list(field.index(value))
+    if not items:
+        return [], [], [], []
+    texts, freqs, weights, values = map(list, zip(*items))
+    return texts, freqs, weights, values
 
 
 class FastSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer, gathering a document's postings by term as
-    documents arrive (fieldname -> {term: (docs, weights, values)}, terms as
-    text, encoded when written) instead of pooling one tuple per posting
-    and sorting them all when the segment is written: most of a segment's
-    terms are rare (a bigram seen a few times) and its postings many, so
-    the tuples, their sort and their grouping back into terms were a fifth
-    of a STARD build. Every byte written is Whoosh's own
+    """Whoosh's segment writer, gathering a document's postings a field at a
+    time as columns (fieldname -> :class:`.gathering.GatheredField`),
+    grouped by term with one sort per field when the segment is written,
+    instead of pooling one tuple per posting and sorting them all: the
+    tuples, their sort and their grouping back into terms were a fifth of
+    a STARD build. Every byte written is Whoosh's own
     (``tests/test_codec.py``).
 
     Gathered postings are counted against Whoosh's posting budget
@@ -152,16 +154,9 @@ class FastSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 boost = self._field_boost(fields, fieldname, docboost)
-                if isinstance(field, NUMERIC) and isinstance(value, _NUMBERS):
-                    items = self._numeric_terms(fieldname, field, value)
-                else:
-                    items = _index(field, value, encode=not self.collecting)
+                added = self._add_postings(fieldname, field, docnum, value, boost)
                 if field.scorable:
-                    length = sum(map(_FREQUENCY, items))
-                if self.collecting:
-                    self._collect_field(fieldname, docnum, items, boost)
-                else:
-                    self._pool_field(fieldname, docnum, items, boost)
+                    length = added
             stored = fields.get("_stored_%s" % fieldname, value)
             perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
             if field.column_type and stored is not None:
@@ -174,6 +169,21 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _add_postings(self, fieldname, field, docnum, value, boost):
+        """Gather (or pool) a field's postings of a document; its length
+        (the sum of the frequencies)."""
+        if isinstance(field, NUMERIC) and isinstance(value, _NUMBERS):
+            texts, freqs, weights, values = self._numeric_terms(fieldname, field, value)
+        else:
+            texts, freqs, weights, values = _columns(field, value)
+        if boost != 1.0:
+            weights = [weight * boost for weight in weights]
+        if self.collecting:
+            self._gather(fieldname, docnum, texts, weights, values)
+        else:
+            self._pool_field(fieldname, docnum, texts, weights, values)
+        return sum(freqs)
+
     def _numeric_terms(self, fieldname, field, value):
         """A number's or date's postings (Whoosh's ``index``: a term for
         each of its resolutions, 8 for a date), made once per value: dates
@@ -184,15 +194,14 @@ class FastSegmentWriter(SegmentWriter):
         if found is None:
             if len(self.numeric_terms) >= _NUMERIC_VALUES_KEPT:
                 self.numeric_terms.clear()
-            found = self.numeric_terms[key] = _index(field, value)
+            found = self.numeric_terms[key] = _columns(field, value)
         return found
 
-    def _pool_field(self, fieldname, docnum, items, boost):
-        if not items:
+    def _pool_field(self, fieldname, docnum, texts, weights, values):
+        if not texts:
             return
-        texts, _, weights, values = zip(*items)
-        if boost != 1.0:
-            weights = [weight * boost for weight in weights]
+        if isinstance(texts[0], str):
+            texts = [text.encode("utf-8") for text in texts]
         count = len(texts)
         size = (_POSTING_BYTES + len(fieldname)) * count + 2 * sum(map(len, texts))
         if values[0] is not None:  # a format's values are all bytes or all None
@@ -206,7 +215,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def _pool_collected(self):
         """Move the gathered postings to the pool, and pool from now on."""
-        gathered = _collected_postings(_by_term_bytes(self.collected))
+        gathered = gathered_postings(self.collected)
         for fieldname, group in groupby(gathered, key=itemgetter(0)):
             posts = list(group)
             size = (_POSTING_BYTES + len(fieldname)) * len(posts)
@@ -214,68 +223,33 @@ class FastSegmentWriter(SegmentWriter):
             self.pool.extend(fieldname, posts, size)
         self.collected, self.collected_size, self.collecting = {}, 0, False
 
-    def _collect_field(self, fieldname, docnum, items, boost):
-        """Gather a document's postings of a field by term (text or bytes:
-        a field's terms are all one or the other, by its type)."""
-        terms = self.collected.get(fieldname)
-        if terms is None:
-            terms = self.collected[fieldname] = {}
-        if boost != 1.0:
-            items = [(text, freq, weight * boost, value) for text, freq, weight, value in items]
-        size = _GATHERED_BYTES * len(items)
-        for text, _, weight, value in items:
-            found = terms.get(text)
-            if found is None:
-                found = terms[text] = (array("I"), array("f"), [])
-                size += _TERM_BYTES + len(text)
-            found[0].append(docnum)
-            found[1].append(weight)
-            found[2].append(value)
-            if value:
-                size += len(value)
+    def _gather(self, fieldname, docnum, texts, weights, values):
+        """Gather a document's postings of a field (:class:`GatheredField`)."""
+        gathered = self.collected.get(fieldname)
+        if gathered is None:
+            gathered = self.collected[fieldname] = GatheredField()
+        new_terms = gathered.add(docnum, texts, weights, values)
+        size = _GATHERED_BYTES * len(texts) + _TERM_BYTES * new_terms
+        if values and values[0]:
+            size += sum(map(len, values))
         self.collected_size += size
 
     def _flush_segment(self):
-        """Whoosh's flush, with the collected fields written among the
+        """Whoosh's flush, with the gathered fields written among the
         pooled ones (:meth:`.codec.InliningFieldWriter.add_postings`)."""
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         postings = self.pool.iter_postings()
-        gathered = _by_term_bytes(self.collected)
         if isinstance(self.fieldwriter, InliningFieldWriter):
-            self.fieldwriter.add_postings(self.schema, lengths, postings, gathered)
-        else:  # another codec's writer: the collected postings merged in
-            collected = _collected_postings(gathered)
-            postings = heapq.merge(postings, collected, key=FIELD_AND_TERM)
+            self.fieldwriter.add_postings(self.schema, lengths, postings, self.collected)
+        else:  # another codec's writer: the gathered postings merged in
+            gathered = gathered_postings(self.collected)
+            postings = heapq.merge(postings, gathered, key=FIELD_AND_TERM)
             self.fieldwriter.add_postings(self.schema, lengths, postings)
         self.collected = {}
         self.fieldwriter.close()
         if lengths:
             lengths.close()
-
-
-def _by_term_bytes(collected):
-    """Gathered postings (fieldname -> {term: (docs, weights, values)})
-    with every term as UTF-8 bytes, as Whoosh writes and sorts them."""
-    encoded = {}
-    for fieldname, terms in collected.items():
-        encoded[fieldname] = {
-            (text.encode("utf-8") if isinstance(text, str) else text): postings
-            for text, postings in terms.items()
-        }
-        if len(encoded[fieldname]) != len(terms):  # a field given both kinds of values
-            raise ValueError(f"{fieldname}: a term gathered both as text and as bytes")
-    return encoded
-
-
-def _collected_postings(collected):
-    """The postings of collected fields as Whoosh's sorted tuples."""
-    for fieldname in sorted(collected):
-        terms = collected[fieldname]
-        for btext in sorted(terms):
-            docs, weights, values = terms[btext]
-            for posting in zip(docs, weights, values):
-                yield (fieldname, btext, *posting)
 
 
 class _FastWriterTask(multiproc.SubWriterTask):
