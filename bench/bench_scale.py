@@ -131,7 +131,9 @@ def phase_merge(index):
 def phase_serve(index):
     """``zhen serve`` on the index (one worker process, as on a small
     machine): its resident memory after every keyword and question was
-    asked once through the JSON API (``VmRSS``, and the peak ``VmHWM``)."""
+    asked once through the JSON API (``VmRSS``, and the peak ``VmHWM``;
+    ``RssFile`` is the part that is pages of files read, the index's
+    mapped segments among them, which the kernel can drop and read again)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -145,7 +147,12 @@ def phase_serve(index):
                 answer.read()
         status = Path(f"/proc/{server.pid}/status").read_text()
         memory = {k: int(v.split()[0]) / 1024 for k, v in _status_lines(status)}
-        return {"rss_mb": memory["VmRSS"], "peak_rss_mb": memory["VmHWM"]}
+        return {
+            "rss_mb": memory["VmRSS"],
+            "peak_rss_mb": memory["VmHWM"],
+            "anon_mb": memory["RssAnon"],
+            "file_mb": memory["RssFile"],
+        }
     finally:
         server.terminate()
         server.wait(30)
@@ -154,7 +161,7 @@ def phase_serve(index):
 def _status_lines(status):
     for line in status.splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
             yield key, value
 
 
@@ -362,7 +369,8 @@ def summary(result):
         served = result["serve"]
         lines.append(
             f"zhen serve after the queries: {served['rss_mb']:.0f} MB resident "
-            f"(peak {served['peak_rss_mb']:.0f} MB)"
+            f"(peak {served['peak_rss_mb']:.0f} MB; now {served.get('anon_mb', 0):.0f} MB "
+            f"private, {served.get('file_mb', 0):.0f} MB pages of the index files)"
         )
     merged = result.get("merge")
     if merged:
