@@ -166,6 +166,35 @@ def test_searcher_sees_new_commits(tmp_path):
     searcher.close()
 
 
+def test_searchers_of_the_same_segments_share_their_arrays(tmp_path):
+    """``zhen serve`` opens a searcher per thread: the whole-index arrays
+    (field lengths, length norms, facet columns) are made once for all of
+    them, and made again, right, once an update changes the segments."""
+    from zhen import postings
+    from zhen.indexer import update_index
+
+    from .helpers import write_record
+
+    write_record(tmp_path / "c", "a", title="第一", input_url="http://www.gov.cn/a")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    one, two = Searcher(tmp_path / "ix"), Searcher(tmp_path / "ix")
+    first, second = one.whoosh_searcher(), two.whoosh_searcher()
+    assert first is not second
+    lengths = postings.group_lengths(first, ("title",))
+    assert postings.group_lengths(second, ("title",)) is lengths
+    assert one.search("第一").facets == two.search("第一").facets
+    write_record(tmp_path / "c", "b", title="第二 第二", input_url="http://www.mofcom.gov.cn/b")
+    update_index([tmp_path / "c"], index=tmp_path / "ix", jobs=1)
+    updated = one.whoosh_searcher()
+    now = postings.group_lengths(updated, ("title",))
+    assert now is not lengths
+    assert now.tolist() == [updated.doc_field_length(n, "title", 0) for n in range(2)]
+    sites = {f["value"]: f["count"] for f in two.search("第二 OR 第一").facets["site"]}
+    assert sites == {"www.gov.cn": 1, "www.mofcom.gov.cn": 1}
+    one.close()
+    two.close()
+
+
 def test_highlight_on_full_width_text(small_index):
     hit = search("api2024", index=small_index).hits[0]
     assert html(hit, "body") == "应用接口<mark>ＡＰＩ２０２４</mark>版本。"

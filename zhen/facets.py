@@ -9,6 +9,7 @@ of value codes indexed by document number, and a query's counts are one
 
 import numpy as np
 
+from .postings import per_segments
 from .schema import column_text
 from .whoosh_internals import column_values
 
@@ -17,15 +18,13 @@ FACETS = {"year": "date", "site": "site", "batch": "batch"}
 
 
 class FacetCounter:
-    """Column values cached for one Whoosh searcher; rebuilt for a new one."""
-
-    def __init__(self):
-        self._searcher = None
-        self._values = {}
+    """Facet counts over a query's matches, from column values read once
+    per set of segments (:func:`zhen.postings.per_segments`: shared by
+    every searcher of them)."""
 
     def count(self, searcher, docnums):
         """{facet: [{"value", "count", "filter"}]} over ``docnums``."""
-        columns = self._columns(searcher)
+        columns = per_segments(searcher, "facets", lambda: _facet_columns(searcher))
         if isinstance(docnums, np.ndarray):  # the array path's matches: no copy
             docs = docnums
         else:
@@ -43,20 +42,19 @@ class FacetCounter:
             out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"} for v, c in items]
         return out
 
-    def _columns(self, searcher):
-        """facet -> (each document's value code, the values by code; code 0
-        is "no value")."""
-        if searcher is not self._searcher:
-            leaves = searcher.reader().leaf_readers()
-            self._values = {}
-            for name in FACETS:
-                texts = [v for leaf, _ in leaves for v in _column(leaf, name)]
-                values = [None, *sorted({t for t in texts if t is not None})]
-                code_of = {value: code for code, value in enumerate(values)}
-                codes = np.fromiter((code_of[t] for t in texts), dtype=np.int32, count=len(texts))
-                self._values[name] = (codes, values)
-            self._searcher = searcher
-        return self._values
+
+def _facet_columns(searcher):
+    """facet -> (each document's value code, the values by code; code 0
+    is "no value")."""
+    leaves = searcher.reader().leaf_readers()
+    found = {}
+    for name in FACETS:
+        texts = [v for leaf, _ in leaves for v in _column(leaf, name)]
+        values = [None, *sorted({t for t in texts if t is not None})]
+        code_of = {value: code for code, value in enumerate(values)}
+        codes = np.fromiter((code_of[t] for t in texts), dtype=np.int32, count=len(texts))
+        found[name] = (codes, values)
+    return found
 
 
 def _column(leaf, name):

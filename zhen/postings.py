@@ -114,6 +114,38 @@ def per_searcher(searcher, key, make):
     return cache[key]
 
 
+# Arrays that depend on a searcher's segments alone, not on their deleted
+# documents (field lengths, length norms, facet columns), by the segments'
+# identity: shared by every searcher of the same segments -- ``zhen serve``
+# opens one per thread, and at a million documents each held ~100 MB of
+# them. Kept for the last few sets of segments (an update makes a new set;
+# threads move to it one request at a time).
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_SETS = 2
+_SHARED_LOCK = Lock()
+
+
+def per_segments(searcher, key, make):
+    """What ``make()`` gives, shared by every searcher of the same segments
+    (``make`` must not depend on deletions); per searcher when a segment
+    has no identity of its own."""
+    ids = segments(searcher)
+    if not all(isinstance(one, str) for one in ids):
+        return per_searcher(searcher, key, make)
+    with _SHARED_LOCK:
+        found = _SHARED.get(ids)
+        if found is None:
+            found = _SHARED[ids] = {}
+            while len(_SHARED) > _SHARED_SETS:
+                _SHARED.popitem(last=False)
+        _SHARED.move_to_end(ids)
+        if key in found:
+            return found[key]
+    value = make()  # outside the lock: another searcher's may be made meanwhile
+    with _SHARED_LOCK:
+        return found.setdefault(key, value)
+
+
 def segments(searcher):
     """The identity of a searcher's segments (and so of its postings)."""
 
@@ -208,7 +240,7 @@ def _generic(matcher):
 def group_lengths(searcher, fields, boosts=None):
     """Each document's length in ``fields`` (each times its boost, added),
     by global number; Whoosh's one-byte approximations, as its own BM25
-    uses. Read once per open searcher."""
+    uses. Read once per set of segments (:func:`per_segments`)."""
     boosts = tuple(boosts or (1.0,) * len(fields))
 
     def lengths():
@@ -220,7 +252,7 @@ def group_lengths(searcher, fields, boosts=None):
                 total[offset : offset + len(found)] += boost * found
         return total
 
-    return per_searcher(searcher, (tuple(fields), boosts), lengths)
+    return per_segments(searcher, ("lengths", tuple(fields), boosts), lengths)
 
 
 def _segment_lengths(reader, field):

@@ -151,7 +151,7 @@ def bm25(searcher, group, out):
 def length_norms(searcher, group):
     """BM25's length normalisation, k1 · (1 − b + b · length / average
     length), of every document in ``group``'s fields (None when no document
-    has any length there): computed once per open searcher, not once per
+    has any length there): computed once per set of segments, not once per
     term (on a million documents, a whole-index array each time)."""
     k1, b, _ = PARAMS[group.lang]
 
@@ -160,7 +160,7 @@ def length_norms(searcher, group):
         present = lengths[lengths > 0]
         return k1 * (1 - b + b * lengths / present.mean()) if len(present) else None
 
-    return postings.per_searcher(searcher, ("norms", group.fields, group.boosts, k1, b), norms)
+    return postings.per_segments(searcher, ("norms", group.fields, group.boosts, k1, b), norms)
 
 
 def _rare_chars(searcher, group, most):
