@@ -126,8 +126,8 @@ class InliningFieldWriter(whoosh3.W3FieldWriter):
                 self.add_term(btext, docs, weights, values, lengths_of)
         if current_field is not None:
             self.finish_field()
-        for fieldname, terms in pending:
-            self._add_collected(schema, field_length, fieldname, terms)
+        for fieldname, gathered in pending:
+            self._add_collected(schema, field_length, fieldname, gathered)
 
     def _add_collected(self, schema, field_length, fieldname, gathered):
         if not len(gathered):
