@@ -37,10 +37,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import rjieba
-import Stemmer
 from whoosh.analysis import Analyzer
-from whoosh.analysis.filters import STOP_WORDS
 
+from .english import english_term, ranking_term
 from .normalize import HAN_RANGES, normalize
 
 # Han runs, decimals such as 1.1, words (letters and digits, not Han) with an
@@ -50,7 +49,6 @@ _RUNS = re.compile(
     % (HAN_RANGES, HAN_RANGES)
 )
 HAN_RUN = re.compile(r"[%s]+" % HAN_RANGES)
-ENGLISH_STOP_WORDS = frozenset(STOP_WORDS)
 # A query reads as a question, not keywords, when it has more plain words than
 # QUESTION_WORDS, or a word with more Han characters than QUESTION_HAN_CHARS (in
 # one run, or in runs split by punctuation): it is then searched, ranked and
@@ -97,45 +95,6 @@ def read_userdict(path):
         tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
         entries.append((normalize(parts[0]).text, freq, tag))
     return entries
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    return Stemmer.Stemmer("english")
-
-
-# English word -> its index term (stem, or _STOP), filled as words are met
-# (bounded; words repeat a lot, so most are looked up, not stemmed).
-_WORD_TERMS: dict[str, object] = {}
-_STOP = object()
-
-
-def ranking_term(word):
-    """The one rule for English words: the index term of a Latin-script
-    word (normalised), its Snowball stem (a word with digits as written),
-    or None for a stop word, which ranking leaves out. Index and query
-    time, analyzers, compiler and highlighter all ask this function."""
-    term = _WORD_TERMS.get(word) or _word_term(word)
-    return None if term is _STOP else term
-
-
-def english_term(word):
-    """The term of a word in an English field, which keeps stop words as
-    written (for exact phrases): :func:`ranking_term`, or the word."""
-    return ranking_term(word) or word
-
-
-def _word_term(word):
-    term = _STOP if word in ENGLISH_STOP_WORDS else (stem(word) if word.isalpha() else word)
-    if len(_WORD_TERMS) < 200_000:
-        _WORD_TERMS[word] = term
-    return term
-
-
-@lru_cache(maxsize=100_000)
-def stem(word):
-    """The Snowball stem of an English word."""
-    return _stemmer().stemWord(word)
 
 
 def script_runs(text):

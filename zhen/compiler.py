@@ -17,16 +17,14 @@ from datetime import datetime
 from whoosh import query as wq
 
 from .analysis import (
-    ENGLISH_STOP_WORDS,
     HAN_RUN,
     QUESTION_WORDS,
-    english_term,
     han_bigrams,
     han_words,
-    ranking_term,
     reads_as_question,
     script_runs,
 )
+from .english import ENGLISH_STOP_WORDS, english_term, ranking_term
 from .normalize import normalize, normalize_query
 from .postings import CharacterPrefix
 from .query import And, DateRange, Filter, Not, Or, Phrase, Term

@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from .analysis import HAN_RANGES, HAN_RUN, han_words, ranking_term, reads_as_question, script_runs
+from .analysis import HAN_RANGES, HAN_RUN, han_words, reads_as_question, script_runs
+from .english import ranking_term
 from .normalize import FULL_WIDTH, normalize
 
 FRAGMENT_CHARS = {"zh": 90, "en": 240}

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import feedback, postings
-from .analysis import english_term, han_words, script_runs
+from .analysis import han_words, script_runs
+from .english import english_term
 from .normalize import normalize
 from .schema import CHINESE_FIELDS, ENGLISH_FIELDS, recall_field
 from .stopwords import is_stop_word

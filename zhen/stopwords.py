@@ -8,7 +8,7 @@ list (the one the index and keyword queries use).
 
 from functools import lru_cache
 
-from .analysis import ENGLISH_STOP_WORDS
+from .english import ENGLISH_STOP_WORDS
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ import difflib
 import re
 from itertools import islice
 
-from .analysis import ENGLISH_STOP_WORDS, english_term
+from .english import ENGLISH_STOP_WORDS, english_term
 from .normalize import normalize, normalize_query
 from .query import clean, positive_leaves
 from .schema import ENGLISH_FIELDS, TEXT_FIELDS
