@@ -376,3 +376,35 @@ def test_cyclic_garbage_collection_is_off_while_indexing_and_on_after(tmp_path):
     with pytest.raises(IndexInterruptedError):
         update_index([corpus], index=tmp_path / "ix2", jobs=1, progress=interrupt)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("layout", ["one-jsonl-file", "many-small-files"])
+def test_one_large_file_and_many_small_files_both_use_every_worker(tmp_path, layout):
+    """With ``--jobs 2``, each worker process writes its own segment from
+    the documents it was handed: one commit of one JSON Lines file, and one
+    of a folder of record files, end with a segment from each worker."""
+    from zhen.indexer import SMALL_RUN
+    from zhen.whoosh_internals import index_segments
+
+    count = SMALL_RUN + 200  # a run this large goes to the workers
+    corpus = tmp_path / "c"
+    if layout == "one-jsonl-file":
+        corpus.mkdir()
+        lines = (
+            f'{{"id": "d{n}", "title": "标题{n}", "resulting_text": "正文{n}"}}\n'
+            for n in range(count)
+        )
+        (corpus / "all.jsonl").write_text("".join(lines), encoding="utf-8")
+    else:
+        for n in range(count):
+            write_record(
+                corpus / f"batch-{n % 3}", f"d{n}", title=f"标题{n}", resulting_text=f"正文{n}"
+            )
+    index = tmp_path / "ix"
+    report = update_index([corpus], index=index, jobs=2)
+    assert report.added == count
+    store = IndexStore(index)
+    segments = index_segments(store.open(store.current()))
+    assert len(segments) == 2
+    assert all(segment.doc_count() > 0 for segment in segments)
+    assert sum(segment.doc_count() for segment in segments) == count
