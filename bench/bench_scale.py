@@ -369,8 +369,8 @@ def summary(result):
         served = result["serve"]
         lines.append(
             f"zhen serve after the queries: {served['rss_mb']:.0f} MB resident "
-            f"(peak {served['peak_rss_mb']:.0f} MB; now {served.get('anon_mb', 0):.0f} MB "
-            f"private, {served.get('file_mb', 0):.0f} MB pages of the index files)"
+            f"(peak {served['peak_rss_mb']:.0f} MB; now {served['anon_mb']:.0f} MB "
+            f"private, {served['file_mb']:.0f} MB pages of the index files)"
         )
     merged = result.get("merge")
     if merged:

@@ -290,12 +290,21 @@ class WordAnalyzer(_BilingualAnalyzer):
         return out
 
 
-def _add_grams(out, pos, start, end, text):
-    """Append a Han run's bigrams and its last character; the next position."""
+def run_grams(text):
+    """The gram view's terms of a Han run, one per character: its bigrams,
+    then its last character alone."""
     last = len(text) - 1
-    out.extend([(text[i : i + 2], pos + i, start + i, start + i + 2) for i in range(last)])
-    out.append((text[last], pos + last, end - 1, end))
-    return pos + last + 1
+    grams = [text[i : i + 2] for i in range(last)]
+    grams.append(text[last])
+    return grams
+
+
+def _add_grams(out, pos, start, text):
+    """Append a Han run's gram terms with positions and offsets; the next
+    position."""
+    grams = run_grams(text)
+    out.extend([(gram, pos + i, start + i, start + i + len(gram)) for i, gram in enumerate(grams)])
+    return pos + len(grams)
 
 
 class GramAnalyzer(_BilingualAnalyzer):
@@ -312,7 +321,7 @@ class GramAnalyzer(_BilingualAnalyzer):
         out, pos = [], 0
         for kind, start, end, text in runs:
             if kind == "han":
-                pos = _add_grams(out, pos, start, end, text)
+                pos = _add_grams(out, pos, start, text)
             else:
                 out.append((text, pos, start, end))
                 pos += 1
@@ -326,11 +335,10 @@ class GramAnalyzer(_BilingualAnalyzer):
                 positions[text].append(pos)
                 pos += 1
                 continue
-            last = len(text) - 1
-            for i in range(last):
-                positions[text[i : i + 2]].append(pos + i)
-            positions[text[last]].append(pos + last)
-            pos += last + 1
+            grams = run_grams(text)
+            for at, gram in enumerate(grams, pos):
+                positions[gram].append(at)
+            pos += len(grams)
         return positions
 
 
@@ -380,7 +388,7 @@ class EnglishAnalyzer(_BilingualAnalyzer):
         out, pos = [], 0
         for kind, start, end, text in runs:
             if kind == "han":
-                pos = _add_grams(out, pos, start, end, text)
+                pos = _add_grams(out, pos, start, text)
                 continue
             out.append((english_term(text), pos, start, end))
             pos += 1

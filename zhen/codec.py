@@ -52,14 +52,22 @@ class _PackedCounts(dict):
 _PACKED_COUNTS = _PackedCounts()
 
 
-class TermFrequency(formats.Frequency):
-    """Whoosh's Frequency format, counted from an analyzer's term list."""
+class _FromColumns:
+    """Whoosh's ``word_values`` of a format, from its ``word_columns`` when
+    indexing with one of zhen's analyzers (Whoosh's own way otherwise)."""
 
     def word_values(self, value, analyzer, **kwargs):
         columns = self.word_columns(value, analyzer) if kwargs.get("mode") == "index" else None
         if columns is None:
             return super().word_values(value, analyzer, **kwargs)
         return list(zip(*columns))
+
+    def word_columns(self, value, analyzer):
+        raise NotImplementedError
+
+
+class TermFrequency(_FromColumns, formats.Frequency):
+    """Whoosh's Frequency format, counted from an analyzer's term list."""
 
     def word_columns(self, value, analyzer):
         """:meth:`word_values` as four lists (terms, frequencies, weights,
@@ -84,14 +92,8 @@ def _packed_counts(freqs):
     return list(map(_PACKED_COUNTS.__getitem__, freqs))
 
 
-class TermPositions(formats.Positions):
+class TermPositions(_FromColumns, formats.Positions):
     """Whoosh's Positions format, grouped from an analyzer's term list."""
-
-    def word_values(self, value, analyzer, **kwargs):
-        columns = self.word_columns(value, analyzer) if kwargs.get("mode") == "index" else None
-        if columns is None:
-            return super().word_values(value, analyzer, **kwargs)
-        return list(zip(*columns))
 
     def word_columns(self, value, analyzer):
         """:meth:`word_values` as four lists (terms, frequencies, weights,

@@ -17,30 +17,27 @@ from .whoosh_internals import column_values
 FACETS = {"year": "date", "site": "site", "batch": "batch"}
 
 
-class FacetCounter:
-    """Facet counts over a query's matches, from column values read once
-    per set of segments (:func:`zhen.postings.per_segments`: shared by
-    every searcher of them)."""
-
-    def count(self, searcher, docnums):
-        """{facet: [{"value", "count", "filter"}]} over ``docnums``."""
-        columns = per_segments(searcher, "facets", lambda: _facet_columns(searcher))
-        if isinstance(docnums, np.ndarray):  # the array path's matches: no copy
-            docs = docnums
-        else:
-            docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
-        out = {}
-        for name, key in FACETS.items():
-            codes, values = columns[name]
-            tally = np.bincount(codes[docs], minlength=len(values))
-            counts = {values[code]: int(n) for code, n in enumerate(tally) if n and code}
-            items = (
-                sorted(counts.items(), reverse=True)
-                if name == "year"
-                else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-            )
-            out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"} for v, c in items]
-        return out
+def count_facets(searcher, docnums):
+    """{facet: [{"value", "count", "filter"}]} over ``docnums``, from column
+    values read once per set of segments (:func:`zhen.postings.per_segments`:
+    shared by every searcher of them)."""
+    columns = per_segments(searcher, "facets", lambda: _facet_columns(searcher))
+    if isinstance(docnums, np.ndarray):  # the array path's matches: no copy
+        docs = docnums
+    else:
+        docs = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+    out = {}
+    for name, key in FACETS.items():
+        codes, values = columns[name]
+        tally = np.bincount(codes[docs], minlength=len(values))
+        counts = {values[code]: int(n) for code, n in enumerate(tally) if n and code}
+        items = (
+            sorted(counts.items(), reverse=True)
+            if name == "year"
+            else sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        )
+        out[name] = [{"value": v, "count": c, "filter": f"{key}:{v}"} for v, c in items]
+    return out
 
 
 def _facet_columns(searcher):

@@ -16,7 +16,7 @@ from whoosh import scoring, sorting
 
 from .compiler import Compiler, question_of, relaxed_question_of
 from .errors import DocumentNotFoundError
-from .facets import FacetCounter
+from .facets import count_facets
 from .highlight import Needles
 from .keywords import evaluate
 from .query import parse, positive_leaves
@@ -57,7 +57,6 @@ class Searcher:
         self.compiler = Compiler(userdict, weights, recall_weight)
         self._gen = None
         self._searcher = None
-        self._facets = FacetCounter()
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -107,7 +106,7 @@ class Searcher:
             limit=limit,
             sort=sort,
             hits=[_hit(h, needles) for h in top],
-            facets=self._facets.count(searcher, docnums),
+            facets=count_facets(searcher, docnums),
             relaxed=relaxed,
         )
         if result.total == 0 or has_latin(tree):

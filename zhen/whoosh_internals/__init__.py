@@ -22,7 +22,8 @@ private name that the installed Whoosh no longer has.
   replaced in the worker process only);
 * :class:`FastSegmentWriter`: Whoosh's ``add_document`` with a document's
   postings gathered as columns per field (:mod:`.gathering`), or past the
-  budget added to the pool field by field and sorted by term per field (:class:`FieldSortedPool`:
+  budget added to the pool field by field and sorted by term per field
+  (:class:`FieldSortedPool`:
   ``PostingPool.current``, ``tempstore``, ``segment``, ``runs``,
   ``currentsize``, ``limit``, ``fieldnames``); its field writer writes a
   few-posting term's info at once (``W3TermInfo._struct``) and counts the

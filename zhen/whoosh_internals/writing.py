@@ -108,8 +108,7 @@ def _columns(field, value):
     items = list(field.index(value))
     if not items:
         return [], [], [], []
-    texts, freqs, weights, values = map(list, zip(*items))
-    return texts, freqs, weights, values
+    return tuple(map(list, zip(*items)))
 
 
 class FastSegmentWriter(SegmentWriter):
